@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The command table of ce-offline. */
+#include <stddef.h>
+
+#include "cli.h"
+
+const struct cli_command cli_commands[] = {
+  { "inspect", cmd_inspect },
+  { NULL, NULL },
+};

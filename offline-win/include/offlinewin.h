@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* libofflinewin: offline access to Windows disk images.
+ *
+ * Error rule: every function returns -1 (or NULL) on failure, sets errno and
+ * records a per-thread message naming the operation and its context; read it
+ * with ow_error_message().  ow_error_class() tells callers whether the failure
+ * means "the disk is unsafe to write" (exit 3 in the CLI) or a plain failure.
+ */
+#ifndef OFFLINEWIN_H
+#define OFFLINEWIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ---------------------------------------------------------- */
+
+enum ow_error_class {
+  OW_ERR_NONE = 0,
+  OW_ERR_FAILED = 1,   /* the operation failed; nothing half-written */
+  OW_ERR_INVALID = 2,  /* bad arguments or job document */
+  OW_ERR_UNSAFE = 3,   /* the disk must not be written; left untouched */
+};
+
+const char *ow_error_message (void);
+enum ow_error_class ow_error_class (void);
+int ow_error_errno (void);
+void ow_error_clear (void);
+/* Verbose debug output on stderr (also enabled by CE_DEBUG=1). */
+void ow_set_debug (bool on);
+
+/* ---- disk layer ------------------------------------------------------ */
+
+struct ow_disk;
+
+#define OW_DISK_RDONLY 1u
+
+/* SPEC: a path (image file or block device), "nbd://host[:port]/name" or
+ * "nbd+unix:///name?socket=PATH". */
+struct ow_disk *ow_disk_open (const char *spec, unsigned flags);
+/* A disk over a caller-owned memory buffer (tests, fuzzing). */
+struct ow_disk *ow_disk_open_memory (void *buf, uint64_t size,
+                                     unsigned sector_size, unsigned flags);
+/* Wrap DISK so that every write after the first MAX_WRITES fails with EIO
+ * (simulated power cut).  The wrapper owns DISK. */
+struct ow_disk *ow_disk_open_faulty (struct ow_disk *disk, uint64_t max_writes);
+int ow_disk_close (struct ow_disk *disk);
+
+int ow_disk_pread (struct ow_disk *disk, void *buf, size_t count, uint64_t off);
+int ow_disk_pwrite (struct ow_disk *disk, const void *buf, size_t count,
+                    uint64_t off);
+int ow_disk_flush (struct ow_disk *disk);
+uint64_t ow_disk_size (const struct ow_disk *disk);
+unsigned ow_disk_sector_size (const struct ow_disk *disk);
+bool ow_disk_readonly (const struct ow_disk *disk);
+const char *ow_disk_spec (const struct ow_disk *disk);
+
+struct ow_disk_stats {
+  uint64_t bytes_read, bytes_written;
+  uint64_t reads, writes;
+};
+void ow_disk_get_stats (const struct ow_disk *disk, struct ow_disk_stats *st);
+
+/* ---- partitions ------------------------------------------------------ */
+
+enum ow_ptable_scheme { OW_PT_NONE = 0, OW_PT_MBR, OW_PT_GPT };
+
+enum ow_part_role {
+  OW_ROLE_UNKNOWN = 0,
+  OW_ROLE_DATA,        /* Microsoft basic data / MBR 0x07 (NTFS, exFAT...) */
+  OW_ROLE_EFI,         /* EFI system partition */
+  OW_ROLE_MSR,         /* Microsoft reserved */
+  OW_ROLE_RECOVERY,    /* Windows recovery environment */
+  OW_ROLE_EXTENDED,    /* MBR extended container (not a volume) */
+  OW_ROLE_LDM,         /* dynamic disk metadata/data */
+  OW_ROLE_OTHER,       /* recognised, not Windows (Linux, swap...) */
+};
+
+struct ow_partition {
+  unsigned number;          /* 1-4 primary, 5+ logical (MBR); 1.. (GPT) */
+  uint64_t start;           /* byte offset on the disk */
+  uint64_t size;            /* bytes */
+  enum ow_part_role role;
+  uint8_t mbr_type;         /* MBR system id, 0 for GPT */
+  bool bootable;            /* MBR active flag */
+  uint8_t type_guid[16];    /* GPT, on-disk (mixed-endian) byte order */
+  uint8_t part_guid[16];    /* GPT, on-disk byte order */
+  uint64_t gpt_attributes;
+  char *name;               /* GPT name as UTF-8, NULL for MBR */
+};
+
+struct ow_ptable {
+  enum ow_ptable_scheme scheme;
+  unsigned sector_size;     /* logical sector size the table was found with */
+  uint32_t mbr_signature;   /* disk signature at 0x1B8 */
+  uint8_t disk_guid[16];    /* GPT disk GUID, on-disk byte order */
+  bool gpt_used_backup;     /* primary GPT header or entries were bad */
+  size_t count;
+  struct ow_partition *parts;
+  size_t nwarnings;
+  char **warnings;          /* non-fatal anomalies, human readable */
+};
+
+/* Read the partition table.  A disk with no table yields scheme OW_PT_NONE
+ * and count 0 (not an error).  Malformed tables fail with EINVAL. */
+struct ow_ptable *ow_ptable_read (struct ow_disk *disk);
+void ow_ptable_free (struct ow_ptable *pt);
+const char *ow_part_role_name (enum ow_part_role role);
+/* "xxxxxxxx-xxxx-..." (canonical text form of an on-disk GUID); BUF >= 37. */
+void ow_guid_to_string (const uint8_t guid[16], char *buf);
+
+/* ---- UTF-16 and registry values -------------------------------------- */
+
+/* UTF-16LE (LEN bytes, not necessarily terminated) -> NUL-terminated UTF-8.
+ * Stops at the first NUL code unit.  Invalid surrogates become U+FFFD. */
+char *ow_utf16le_to_utf8 (const void *buf, size_t len);
+/* UTF-8 -> UTF-16LE with a terminating NUL code unit; *OUTLEN in bytes
+ * (including the terminator).  Invalid UTF-8 fails with EILSEQ. */
+void *ow_utf8_to_utf16le (const char *s, size_t *outlen);
+
+/* Registry value types (winnt.h numbering). */
+enum {
+  OW_REG_NONE = 0, OW_REG_SZ = 1, OW_REG_EXPAND_SZ = 2, OW_REG_BINARY = 3,
+  OW_REG_DWORD = 4, OW_REG_DWORD_BIG_ENDIAN = 5, OW_REG_LINK = 6,
+  OW_REG_MULTI_SZ = 7, OW_REG_QWORD = 11,
+};
+
+/* Decode raw value data.  REG_SZ / REG_EXPAND_SZ: UTF-16LE, terminator
+ * optional (Windows tolerates its absence), odd trailing byte ignored.
+ * REG_MULTI_SZ: returns a NULL-terminated vector of UTF-8 strings (free
+ * with ow_strv_free), *COUNT strings; an empty string ends the list.
+ * DWORD/QWORD: exactly 4/8 bytes, else EINVAL. */
+char *ow_reg_decode_sz (const void *data, size_t len);
+char **ow_reg_decode_multi_sz (const void *data, size_t len, size_t *count);
+int ow_reg_decode_dword (const void *data, size_t len, uint32_t *out);
+int ow_reg_decode_qword (const void *data, size_t len, uint64_t *out);
+/* Encode: caller frees the result; *LEN in bytes. */
+void *ow_reg_encode_sz (const char *utf8, size_t *len);
+void *ow_reg_encode_multi_sz (const char *const *strs, size_t n, size_t *len);
+void ow_reg_encode_dword (uint32_t v, uint8_t out[4]);
+void ow_reg_encode_qword (uint64_t v, uint8_t out[8]);
+void ow_strv_free (char **v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OFFLINEWIN_H */

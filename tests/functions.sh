@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shared helpers for tests/test-*.sh.  Source it first:  . tests/functions.sh
+set -euo pipefail
+CE_TOP=${CE_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+cd "$CE_TOP"
+CE_BUILD=${CE_BUILD:-build/asan}
+CE_OFFLINE=$CE_TOP/$CE_BUILD/bin/ce-offline
+FIXTOOLS=$CE_TOP/$CE_BUILD/tests/fixtures
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=99}
+
+# Skip the test (exit 77) unless COMMAND exists.
+requires() {
+  command -v "$1" >/dev/null 2>&1 || { echo "requires $1"; exit 77; }
+}
+
+# A private temp dir removed on exit; extra cleanup commands via on_exit.
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ce-test.XXXXXX")
+_cleanups=()
+on_exit() { _cleanups+=("$*"); }
+_run_cleanups() {
+  local i
+  for ((i=${#_cleanups[@]}-1; i>=0; i--)); do eval "${_cleanups[i]}" || true; done
+  rm -rf "$TMP"
+}
+trap _run_cleanups EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() {
+  [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+  echo "ok: $3 = '$2'"
+}
+
+# expect_exit CODE CMD...: run CMD, check its exit code, keep stdout in
+# $TMP/out and stderr in $TMP/err.
+expect_exit() {
+  local want=$1; shift
+  local rc=0
+  "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+  if [ "$rc" -ne "$want" ]; then
+    echo "--- stdout"; cat "$TMP/out"; echo "--- stderr"; cat "$TMP/err"
+    fail "$*: exit $rc, expected $want"
+  fi
+  echo "ok: exit $want from $*"
+}
+
+# expect_grep PATTERN FILE WHAT
+expect_grep() {
+  grep -qE -- "$1" "$2" || { cat "$2"; fail "$3: /$1/ not in $2"; }
+  echo "ok: $3"
+}
+
+# Build (or reuse) a fixture disk: fixture NAME -> prints its path.
+# Fixtures are cached per build tree; the generator is tests/fixtures/make-fixture.
+fixture() {
+  local name=$1 dir=$CE_TOP/$CE_BUILD/fixtures
+  mkdir -p "$dir"
+  if [ ! -f "$dir/$name.img" ]; then
+    ( flock 9; [ -f "$dir/$name.img" ] || \
+        "$CE_TOP/tests/fixtures/make-fixture" "$name" "$dir/$name.img" >&2 ) 9>"$dir/.lock"
+  fi
+  echo "$dir/$name.img"
+}
+
+# A private writable copy of a fixture (sparse).
+fixture_copy() {
+  local src
+  src=$(fixture "$1")
+  cp --sparse=always "$src" "$TMP/$1.img"
+  echo "$TMP/$1.img"
+}

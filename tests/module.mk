@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Unit tests (cmocka, one binary per tests/unit/test-*.c) and fixture tools
+# (one binary per tests/fixtures/*.c).
+UNIT_SRCS   := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FIXTOOL_SRCS := $(sort $(wildcard tests/fixtures/*.c))
+FIXTOOL_BINS := $(FIXTOOL_SRCS:tests/fixtures/%.c=$(BUILD)/tests/fixtures/%)
+
+.PHONY: test-progs
+test-progs: $(UNIT_BINS) $(FIXTOOL_BINS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(OW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(OW_LIB) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tests/fixtures/%: $(BUILD)/tests/fixtures/%.o $(OW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(OW_LIB) $(PKG_LIBS)
