@@ -34,6 +34,7 @@ deps:
 	  || scripts/install-deps
 
 include offline-win/module.mk
+-include agent/module.mk
 include tests/module.mk
 
 $(BUILD)/%.o: %.c

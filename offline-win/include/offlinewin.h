@@ -145,6 +145,14 @@ void ow_reg_encode_dword (uint32_t v, uint8_t out[4]);
 void ow_reg_encode_qword (uint64_t v, uint8_t out[8]);
 void ow_strv_free (char **v);
 
+/* ---- inspection ------------------------------------------------------ */
+
+/* Inspect DISK (see ow_disk_open) read-only: partitions, volumes, Windows
+ * installations, hives, write safety.  Returns the JSON document that
+ * `ce-offline inspect --json` prints (malloc'd, NUL-terminated), or NULL
+ * with the error set. */
+char *ow_inspect_json (const char *disk_spec);
+
 #ifdef __cplusplus
 }
 #endif
