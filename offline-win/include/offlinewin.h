@@ -113,6 +113,92 @@ const char *ow_part_role_name (enum ow_part_role role);
 /* "xxxxxxxx-xxxx-..." (canonical text form of an on-disk GUID); BUF >= 37. */
 void ow_guid_to_string (const uint8_t guid[16], char *buf);
 
+/* ---- file systems and NTFS volumes ---------------------------------- */
+
+enum ow_fs_type {
+  OW_FS_UNKNOWN = 0, OW_FS_NTFS, OW_FS_BITLOCKER, OW_FS_FAT, OW_FS_EMPTY,
+};
+/* Look at the first sector of the volume at START (SIZE bytes). */
+int ow_fs_probe (struct ow_disk *disk, uint64_t start, uint64_t size,
+                 enum ow_fs_type *type);
+const char *ow_fs_type_name (enum ow_fs_type t);
+
+struct ow_volume;
+
+#define OW_VOL_WRITE 1u
+/* Open the NTFS volume in the window [START, START+SIZE) of DISK through
+ * libntfs-3g (no kernel mount).  Path lookups are case-insensitive.  With
+ * OW_VOL_WRITE, every condition that makes writing unsafe (BitLocker,
+ * hibernation / Fast Startup, unclean journal, dirty flag, a silent
+ * read-only fallback) fails with class OW_ERR_UNSAFE and a message that
+ * names the operator's fix. */
+struct ow_volume *ow_volume_open (struct ow_disk *disk, uint64_t start,
+                                  uint64_t size, unsigned flags);
+int ow_volume_close (struct ow_volume *vol);
+
+/* Write safety of a volume opened read-only, without writing anything.
+ * Returns 0 and sets *SAFE; when unsafe, *PROBLEM is a short code
+ * ("hibernated", "unclean-journal", "dirty") and *MESSAGE the fix
+ * (both malloc'd). */
+int ow_volume_write_safety (struct ow_volume *vol, bool *safe,
+                            char **problem, char **message);
+char *ow_volume_label (struct ow_volume *vol);
+uint64_t ow_volume_serial (struct ow_volume *vol);
+
+/* Paths use '/' separators, relative to the volume root, any case. */
+int ow_path_exists (struct ow_volume *vol, const char *path);     /* 1, 0, -1 */
+bool ow_path_is_dir (struct ow_volume *vol, const char *path);
+/* The path with each component in its on-disk case, or NULL (ENOENT). */
+char *ow_path_real_case (struct ow_volume *vol, const char *path);
+/* Names in a directory (without . and ..), NULL-terminated vector. */
+char **ow_dir_list (struct ow_volume *vol, const char *path);
+/* Read a whole file into memory (at most MAX bytes, else EFBIG). */
+int ow_file_read (struct ow_volume *vol, const char *path, size_t max,
+                  void **buf, size_t *len);
+/* Read up to COUNT bytes from the start; *GOT is what was read. */
+int ow_file_read_head (struct ow_volume *vol, const char *path, void *buf,
+                       size_t count, size_t *got);
+int ow_file_size (struct ow_volume *vol, const char *path, uint64_t *size);
+
+/* ---- registry hives ------------------------------------------------- */
+
+struct ow_hive;
+
+#define OW_HIVE_WRITE 1u
+/* Largest hive file we load (real SOFTWARE hives reach a few hundred MiB). */
+#define OW_MAX_HIVE_FILE (1024u * 1024 * 1024)
+
+/* Copy the hive file PATH out of VOL into a private in-memory file and
+ * open it with hivex (writable with OW_HIVE_WRITE; the volume is never
+ * written by this).  A hive hivex rejects fails with EINVAL. */
+struct ow_hive *ow_hive_load (struct ow_volume *vol, const char *path,
+                              unsigned flags);
+/* Open a hive from raw bytes (copied). NAME is used in messages. */
+struct ow_hive *ow_hive_from_memory (const void *data, size_t len,
+                                     const char *name, unsigned flags);
+void ow_hive_close (struct ow_hive *hive);
+const char *ow_hive_name (const struct ow_hive *hive);
+/* The bytes of the file as loaded (before any edit). */
+const void *ow_hive_raw (const struct ow_hive *hive, size_t *len);
+
+/* KEY paths are backslash-separated below the hive root ("Select",
+ * "ControlSet001\\Control"), any case.  VALUE "" is the default value.
+ * Getters return 1 found, 0 absent (key or value), -1 error (a value of
+ * the wrong type or size is an error: EINVAL). */
+int ow_hive_key_exists (struct ow_hive *hive, const char *key);
+int ow_hive_get_raw (struct ow_hive *hive, const char *key, const char *value,
+                     uint32_t *type, void **data, size_t *len);
+int ow_hive_get_string (struct ow_hive *hive, const char *key,
+                        const char *value, char **out);
+int ow_hive_get_dword (struct ow_hive *hive, const char *key,
+                       const char *value, uint32_t *out);
+int ow_hive_get_multi_string (struct ow_hive *hive, const char *key,
+                              const char *value, char ***out);
+/* Names of subkeys / values of KEY (NULL-terminated; NULL on error or if
+ * the key is absent, with errno ENOENT). */
+char **ow_hive_subkeys (struct ow_hive *hive, const char *key);
+char **ow_hive_value_names (struct ow_hive *hive, const char *key);
+
 /* ---- UTF-16 and registry values -------------------------------------- */
 
 /* UTF-16LE (LEN bytes, not necessarily terminated) -> NUL-terminated UTF-8.
