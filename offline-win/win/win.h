@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Internal header of the Windows layer.  The inspection model is a jansson
+ * object (the same document `ce-offline inspect --json` prints); these
+ * functions each fill in one part of it. */
+#ifndef OW_WIN_H
+#define OW_WIN_H
+
+#include <jansson.h>
+
+#include "internal.h"
+
+/* Standard hive files under <systemroot>/System32/config. */
+extern const char *const ow_win_hive_names[];
+
+/* What one Windows installation needs while it is being inspected. */
+struct ow_win_ctx {
+  struct ow_disk *disk;
+  const struct ow_ptable *pt;
+  const struct ow_partition *part;
+  struct ow_volume *vol;
+  char *systemroot;           /* on-disk case, e.g. "Windows" */
+  struct ow_hive *system, *software, *security;
+  char *control_set;          /* "ControlSet001" */
+  json_t *problems;           /* array of {"code","message"} for the verdict */
+};
+
+/* win/systemroot.c: directories at the root of VOL that look like a
+ * Windows system root (System32/config and System32/cmd.exe). */
+char **ow_win_find_systemroots (struct ow_volume *vol);
+
+/* win/pe.c: architecture from a PE header ("x86_64", "i386", "aarch64"),
+ * or NULL if not a PE image. */
+const char *ow_pe_arch (const void *buf, size_t len);
+
+/* win/version.c: SOFTWARE → product, edition, build, version, osName. */
+int ow_win_version (struct ow_win_ctx *c, json_t *out);
+/* win/system.c: control set, hostname, domain, pagefile, hiberboot, drive
+ * letters from MountedDevices. */
+int ow_win_system (struct ow_win_ctx *c, json_t *out);
+/* Drive letter mapped to partition P by MountedDevices ("C:"), or NULL. */
+char *ow_win_drive_letter (struct ow_win_ctx *c, const struct ow_partition *p);
+/* win/domain.c: SECURITY → domain membership. */
+int ow_win_domain (struct ow_win_ctx *c, json_t *out);
+/* win/vda.c: Citrix VDA version and controllers. */
+int ow_win_vda (struct ow_win_ctx *c, json_t *out);
+/* win/hives.c: load hive NAME of the installation (ENTRIES: the names in
+ * System32/config), replaying newer log entries in memory; append its
+ * state to the HIVES array.  NULL if absent or unusable (the problem is
+ * recorded in the verdict). */
+struct ow_hive *ow_win_load_hive (struct ow_win_ctx *c, const char *name,
+                                  char **entries, json_t *hives);
+
+/* Add a problem to the verdict. */
+void ow_win_problem (json_t *problems, const char *code, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+
+/* json helpers: set KEY to a string / null when S is NULL (S is freed). */
+void ow_json_set_str_take (json_t *obj, const char *key, char *s);
+void ow_json_set_str (json_t *obj, const char *key, const char *s);
+json_t *ow_json_strv (char **v);  /* array of strings (NULL → []) */
+
+#endif
