@@ -6,5 +6,6 @@
 
 const struct cli_command cli_commands[] = {
   { "inspect", cmd_inspect },
+  { "hive-recover", cmd_hive_recover },
   { NULL, NULL },
 };
