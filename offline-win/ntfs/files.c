@@ -111,10 +111,17 @@ static int
 walk_dir (ntfs_inode *dir, struct listing *l)
 {
   s64 pos = 0;
+  int r;
 
   if (!(dir->mrec->flags & MFT_RECORD_IS_DIRECTORY))
     return ow_err (ENOTDIR, "not a directory");
-  if (ntfs_readdir (dir, &pos, l, collect) == -1 || l->error) {
+  /* In ignore-case mode libntfs-3g hands readdir names lower-cased; we
+   * want them as stored, so list in case-sensitive mode (lookups keep
+   * using the volume's upcase collation). */
+  NVolSetCaseSensitive (dir->vol);
+  r = ntfs_readdir (dir, &pos, l, collect);
+  NVolClearCaseSensitive (dir->vol);
+  if (r == -1 || l->error) {
     int e = l->error ? l->error : errno;
     return ow_err (e, "reading directory: %s", strerror (e));
   }
