@@ -115,7 +115,8 @@ read_ebr_chain (struct ow_disk *disk, struct ow_ptable *pt,
     for (size_t i = 0; i < nvisited; i++)
       if (visited[i] == ebr)
         return ow_err (EINVAL, "%s: EBR chain loops back to sector %" PRIu64
-                       " after %zu links", ow_disk_spec (disk), ebr, nvisited);
+                       " (EBR number %zu of the chain points there)",
+                       ow_disk_spec (disk), ebr, nvisited);
     if (nvisited == MAX_LOGICAL_PARTITIONS)
       return ow_err (EINVAL, "%s: EBR chain longer than %d links",
                      ow_disk_spec (disk), MAX_LOGICAL_PARTITIONS);

@@ -232,6 +232,9 @@ ow_ptable_read (struct ow_disk *disk)
     qsort (pt->parts, pt->count, sizeof pt->parts[0], cmp_number);
   if (check_layout (disk, pt) == -1)
     goto err;
+  ow_debug ("%s: %s table, %u-byte sectors, %zu partitions, %zu warnings",
+            ow_disk_spec (disk), pt->scheme == OW_PT_GPT ? "GPT" : "MBR",
+            pt->sector_size, pt->count, pt->nwarnings);
   return pt;
 
  err:
