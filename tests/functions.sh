@@ -54,7 +54,12 @@ expect_grep() {
 # Build (or reuse) a fixture disk: fixture NAME -> prints its path.
 # Fixtures are cached per build tree; the generator is tests/fixtures/make-fixture.
 fixture() {
-  local name=$1 dir=$CE_TOP/$CE_BUILD/fixtures
+  local name=$1 dir key
+  # Cached per build tree and per content of the generator and its data,
+  # so a changed generator never serves a stale image.
+  key=$(cd "$CE_TOP" && find tests/fixtures tests/data -type f -print0 | sort -z |
+        xargs -0 sha256sum | sha256sum | cut -c1-12)
+  dir=$CE_TOP/$CE_BUILD/fixtures/$key
   mkdir -p "$dir"
   if [ ! -f "$dir/$name.img" ]; then
     ( flock 9; [ -f "$dir/$name.img" ] || \

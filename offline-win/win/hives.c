@@ -103,11 +103,15 @@ ow_win_load_hive (struct ow_win_ctx *c, const char *name, char **entries,
     goto out;
   }
   json_object_set_new (info, "size", json_integer ((json_int_t) plen));
-  if (ow_regf_parse_header (primary, plen, &hdr) == 0) {
-    json_object_set_new (info, "sequence", json_pack ("[I,I]", (json_int_t) hdr.seq1,
-                                                      (json_int_t) hdr.seq2));
-    json_object_set_new (info, "checksumOk", json_boolean (hdr.checksum_ok));
+  if (ow_regf_parse_header (primary, plen, &hdr) == -1) {
+    json_object_set_new (info, "state", json_string ("corrupt"));
+    ow_win_problem (c->problems, "hive-corrupt", "%s is not a registry hive (%s): restore "
+                    "the image from a good copy", path, ow_error_message ());
+    goto out;
   }
+  json_object_set_new (info, "sequence", json_pack ("[I,I]", (json_int_t) hdr.seq1,
+                                                    (json_int_t) hdr.seq2));
+  json_object_set_new (info, "checksumOk", json_boolean (hdr.checksum_ok));
   if (ow_hivelog_assess (primary, plen, logs.bufs, logs.n, &rep) == -1) {
     ow_win_problem (c->problems, "hive-unreadable", "%s: %s", path, ow_error_message ());
     goto out;
