@@ -20,6 +20,7 @@ run_one() {
   local name=$1; shift
   [ -n "$pattern" ] && [[ $name != *$pattern* ]] && return
   local log=$logdir/$name.log start end rc
+  mkdir -p "$(dirname "$log")"
   start=$(date +%s.%N)
   "$@" >"$log" 2>&1 </dev/null
   rc=$?
