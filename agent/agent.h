@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ce-agent internal header, grouped by source file.
+ *
+ * Error rule in the agent: functions return -1 (or NULL) and fill a
+ * struct ce_error (kind + stable code + message).  Exactly one function,
+ * ce_reply_error() in http/reply.c, turns a ce_error into an HTTP status and
+ * the JSON body {"error":{"code","message"}}.
+ */
+#ifndef CE_AGENT_H
+#define CE_AGENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define CE_AGENT_VERSION "0.1.0"
+
+/* ---- util/error.c ------------------------------------------------------ */
+
+enum ce_err_kind {
+  CE_E_NONE = 0,
+  CE_E_INVALID,       /* 400 */
+  CE_E_AUTH,          /* 401 */
+  CE_E_NOT_FOUND,     /* 404 */
+  CE_E_METHOD,        /* 405 */
+  CE_E_CONFLICT,      /* 409 */
+  CE_E_TOO_LARGE,     /* 413 */
+  CE_E_MEDIA_TYPE,    /* 415 */
+  CE_E_INTERNAL,      /* 500 */
+  CE_E_UNAVAILABLE,   /* 503 */
+};
+
+struct ce_error {
+  enum ce_err_kind kind;
+  const char *code;   /* static string, stable for clients */
+  char *message;      /* malloc'd */
+};
+
+/* Fill ERR (replacing what it held); always returns -1. */
+int ce_error_set (struct ce_error *err, enum ce_err_kind kind,
+                  const char *code, const char *fmt, ...)
+  __attribute__ ((format (printf, 4, 5)));
+void ce_error_clear (struct ce_error *err);
+/* Move SRC into DST (SRC is left empty). */
+void ce_error_move (struct ce_error *dst, struct ce_error *src);
+
+/* ---- util/log.c -------------------------------------------------------- */
+
+enum ce_log_level { CE_LOG_DEBUG, CE_LOG_INFO, CE_LOG_WARN, CE_LOG_ERROR };
+
+/* One JSON line on stderr: {"time","level","event","message"}.  Never pass
+ * secrets (token, keys) in.  Preserves errno. */
+void ce_log (enum ce_log_level level, const char *event, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+void ce_log_set_debug (bool on);
+
+/* ---- util/util.c ------------------------------------------------------- */
+
+/* Monotonic seconds. */
+double ce_mono_now (void);
+/* RFC 3339 UTC with milliseconds; BUF >= CE_TIME_BUF. */
+#define CE_TIME_BUF 80
+void ce_time_format (const struct timespec *ts, char buf[CE_TIME_BUF]);
+int ce_random_bytes (void *buf, size_t len);
+/* Lower-case hex of LEN bytes into OUT (2*LEN+1 bytes). */
+void ce_hex_encode (const uint8_t *in, size_t len, char *out);
+/* Exactly 2*LEN hex digits into OUT; -1 if malformed. */
+int ce_hex_decode (const char *hex, uint8_t *out, size_t len);
+/* Standard base64 (padding and whitespace tolerated); NULL if malformed. */
+uint8_t *ce_base64_decode (const char *in, size_t inlen, size_t *outlen);
+char *ce_base64_encode (const uint8_t *in, size_t len);
+/* Read a whole file of at most MAX bytes (NUL-terminated copy); NULL with
+ * errno (EFBIG past MAX). */
+char *ce_read_file (const char *path, size_t max, size_t *len);
+/* New random identifier (UUID v4 text form); BUF >= 37. */
+int ce_uuid (char buf[37]);
+
+/* ---- config/bootconfig.c ----------------------------------------------- */
+
+#define CE_MIN_TOKEN_LEN 32
+#define CE_MAX_TOKEN_LEN 4096
+#define CE_MAX_CONFIG_SIZE (256 * 1024)
+
+struct ce_config {
+  char *token;
+  char *client_ca;               /* PEM or NULL */
+  char *tls_cert, *tls_key;      /* PEM or NULL */
+  char *callback_url;
+  char *callback_ca;             /* PEM or NULL */
+  uint8_t callback_spki_sha256[32];
+  bool has_callback_fingerprint;
+  long idle_timeout_seconds;     /* 0 = never */
+  long job_deadline_seconds;     /* 0 = never */
+  char *source;                  /* where it came from, for the log */
+};
+
+struct ce_config_sources {
+  const char *file;              /* --config */
+  const char *fw_cfg_path;       /* QEMU fw_cfg raw file */
+  const char *cmdline_path;      /* /proc/cmdline */
+};
+
+/* Parse one boot config document strictly.  -1 with *ERRMSG (malloc'd). */
+int ce_config_parse (const char *text, size_t len, struct ce_config *cfg,
+                     char **errmsg);
+/* Try the sources in order; the first present one is used (and must be
+ * valid). */
+int ce_config_load (const struct ce_config_sources *src,
+                    struct ce_config *cfg, char **errmsg);
+void ce_config_free (struct ce_config *cfg);
+
+/* ---- tls/cert.c -------------------------------------------------------- */
+
+struct ce_tls {
+  char *cert_pem, *key_pem;
+  char fingerprint[65];          /* SHA-256 of the certificate DER, hex */
+};
+
+/* Use the configured cert/key, or generate an ECDSA P-256 self-signed pair
+ * with CN = COMMON_NAME and a random serial. */
+int ce_tls_setup (const struct ce_config *cfg, const char *common_name,
+                  struct ce_tls *tls, char **errmsg);
+void ce_tls_free (struct ce_tls *tls);
+/* SHA-256 of the DER encoding of the first certificate in PEM; -1 if none. */
+int ce_cert_pem_fingerprint (const char *pem, char out[65]);
+
+/* ---- the agent's global state (main.c) --------------------------------- */
+
+struct ce_agent {
+  bool host_mode;
+  struct ce_config config;
+  struct ce_tls tls;
+  char boot_id[64];
+  char platform[32];
+  double start_mono;
+  _Atomic double last_auth_mono;   /* last authenticated request */
+  char *artifact_dir;
+  uint64_t artifact_max_bytes;     /* whole store */
+  unsigned connection_timeout;     /* seconds */
+  char **host_disks;
+  size_t nhost_disks;
+  const char *sysfs_root;
+};
+extern struct ce_agent ce_agent;
+
+/* Ask the main thread to stop: REASON for the log, POWER_OFF in appliance
+ * mode powers the machine off after shutdown. */
+void ce_agent_request_exit (const char *reason);
+
+/* ---- http/server.c ----------------------------------------------------- */
+
+struct ce_server_opts {
+  const char *listen;           /* "ADDR:PORT" (host mode) or NULL = [::]:443 */
+  unsigned connection_timeout;
+  const char *cert_pem, *key_pem, *client_ca_pem;
+};
+int ce_server_start (const struct ce_server_opts *opts, unsigned *port,
+                     char **errmsg);
+void ce_server_stop (void);
+/* The route table, "METHOD /path/{param}" one per line (--list-routes). */
+void ce_server_print_routes (void);
+
+/* ---- http/auth.c ------------------------------------------------------- */
+
+struct sockaddr;
+/* Bearer check (constant time) with a growing delay for repeated failures
+ * from the same source address.  0 = authorised. */
+int ce_auth_check (const char *authorization, const struct sockaddr *peer,
+                   struct ce_error *err);
+
+/* ---- jobs/jobdoc.c ----------------------------------------------------- */
+
+#define CE_MAX_JOB_BODY (64 * 1024)
+
+struct ce_job_ctx;
+
+/* The schema of one job type: which top-level fields it accepts besides
+ * "type", which it requires, and semantic checks after the schema pass. */
+struct ce_job_schema {
+  const char *name;
+  const char *const *fields;     /* NULL-terminated */
+  const char *const *required;   /* NULL-terminated */
+  int (*validate) (const json_t *doc, struct ce_error *err);
+};
+
+/* Parse and validate a job document strictly: unknown fields name the
+ * field, wrong types name the JSON path.  Returns the schema of its type;
+ * *DOC gets a new reference. */
+const struct ce_job_schema *ce_jobdoc_parse (const char *buf, size_t len,
+                                             json_t **doc,
+                                             struct ce_error *err);
+
+/* ---- jobs/types.c ------------------------------------------------------ */
+
+/* A job type's body, run on the worker thread: report with
+ * ce_job_progress/ce_job_log, poll ce_job_canceled at safe points.
+ * *RESULT on success; -1 with ERR. */
+typedef int (*ce_job_run_fn) (struct ce_job_ctx *ctx, const json_t *doc,
+                              json_t **result, struct ce_error *err);
+
+struct ce_job_type {
+  const char *name;
+  ce_job_run_fn run;
+};
+/* The runner for TYPE (every schema has one). */
+const struct ce_job_type *ce_job_type_find (const char *type);
+
+/* ---- jobs/runner.c ----------------------------------------------------- */
+
+#define CE_MAX_JOBS 1024
+#define CE_MAX_JOB_LOG_LINES 10000
+
+void ce_job_progress (struct ce_job_ctx *ctx, int percent, const char *step);
+void ce_job_log (struct ce_job_ctx *ctx, enum ce_log_level level,
+                 const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+bool ce_job_canceled (struct ce_job_ctx *ctx);
+
+/* POST /v1/jobs.  Returns {"id","status"}; *ID_OUT (malloc'd). */
+json_t *ce_jobs_start (const char *body, size_t len, char **id_out,
+                       struct ce_error *err);
+json_t *ce_jobs_get (const char *id, struct ce_error *err);
+/* JSON lines with seq >= SINCE. */
+char *ce_jobs_log (const char *id, long since, struct ce_error *err);
+json_t *ce_jobs_cancel (const char *id, struct ce_error *err);
+/* malloc'd id of the running job, NULL if none. */
+char *ce_jobs_running (void);
+/* Cancel the running job and wait up to TIMEOUT seconds for it to stop. */
+bool ce_jobs_cancel_and_wait (const char *why, double timeout);
+/* Seconds the running job has been running; -1 if none. */
+double ce_jobs_running_for (void);
+json_t *ce_jobs_summary (void);
+void ce_jobs_shutdown (void);
+
+/* ---- disks/disks.c ----------------------------------------------------- */
+
+#define CE_MAX_DISKS 256
+
+/* GET /v1/disks: array of disk objects (rescanned each call). */
+json_t *ce_disks_list (bool with_inspect);
+/* A job's "disk" (path, "serial:S", "wwn:W", "lun:N", "scsi:H:C:T:L") to a
+ * path; NULL with CE_E_NOT_FOUND when nothing matches now. */
+char *ce_disks_resolve (const char *ref, struct ce_error *err);
+
+/* ---- artifacts/store.c ------------------------------------------------- */
+
+#define CE_MAX_ARTIFACT_NAME 128
+
+struct ce_upload;
+bool ce_artifact_name_valid (const char *name);
+/* Begin an upload (validates name, digest header, size, space). */
+struct ce_upload *ce_upload_begin (const char *name, const char *digest_hdr,
+                                   uint64_t content_length, bool has_length,
+                                   struct ce_error *err);
+int ce_upload_write (struct ce_upload *up, const void *buf, size_t len,
+                     struct ce_error *err);
+/* Verify and publish; returns {"name","size","sha256"}. */
+json_t *ce_upload_finish (struct ce_upload *up, struct ce_error *err);
+/* Discard (unlinks the temporary file); NULL ok. */
+void ce_upload_abort (struct ce_upload *up);
+/* Path of a stored artifact for job types; NULL if absent. */
+char *ce_artifact_path (const char *name);
+
+/* ---- callback/callback.c ----------------------------------------------- */
+
+#define CE_CALLBACK_ATTEMPTS 5
+
+/* POST PAYLOAD to the configured callbackUrl (no-op without one). */
+int ce_callback_post (const json_t *payload);
+
+#endif /* CE_AGENT_H */

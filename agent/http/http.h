@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Internal to agent/http/: request state, replies and the route table. */
+#ifndef CE_HTTP_H
+#define CE_HTTP_H
+
+#include <microhttpd.h>
+
+#include "agent.h"
+
+/* Bodies: named limits per kind of request. */
+#define MAX_SMALL_BODY 4096            /* cancel, complete */
+#define MAX_ROUTE_PARAMS 2
+#define MAX_PATH_SEGMENTS 8
+
+enum body_kind {
+  BODY_NONE,       /* a body is refused (413) */
+  BODY_JSON,       /* required, application/json, CE_MAX_JOB_BODY */
+  BODY_OPT_JSON,   /* optional, application/json, MAX_SMALL_BODY */
+  BODY_ARTIFACT,   /* streamed to the artifact store */
+};
+
+struct request;
+
+/* What a handler produces: a JSON document or a text body. */
+struct reply {
+  unsigned status;
+  json_t *json;                 /* owned */
+  char *text;                   /* owned, used when json is NULL */
+  const char *content_type;
+  char *location;               /* owned, optional */
+};
+
+typedef int (*handler_fn) (struct request *req, struct reply *out,
+                           struct ce_error *err);
+
+struct route {
+  const char *method;
+  const char *pattern;          /* "/v1/jobs/{id}" */
+  bool auth;
+  enum body_kind body;
+  handler_fn handler;
+};
+
+struct request {
+  struct MHD_Connection *conn;
+  const struct route *route;
+  char *params[MAX_ROUTE_PARAMS];
+  struct ce_error err;          /* set before the body: replied at the end */
+  bool replied;
+  char *body;
+  size_t len, cap, limit;
+  struct ce_upload *upload;
+  uint64_t discarded;
+  bool completes_agent;         /* POST /v1/complete succeeded */
+};
+
+/* http/routes.c */
+extern const struct route ce_routes[];
+extern const size_t ce_nroutes;
+
+/* http/reply.c: the only place a ce_error becomes a status and a body. */
+enum MHD_Result ce_reply_error (struct MHD_Connection *conn,
+                                const struct ce_error *err, const char *allow);
+enum MHD_Result ce_reply_send (struct MHD_Connection *conn, struct reply *r);
+unsigned ce_error_status (enum ce_err_kind kind);
+
+#endif /* CE_HTTP_H */

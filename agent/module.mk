@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# ce-agent (HTTPS job API) and cectl (the connector-side client).
+AGENT_PKGS        := libmicrohttpd gnutls openssl jansson libcurl
+AGENT_PKG_CFLAGS  := $(shell pkg-config --cflags $(AGENT_PKGS) 2>/dev/null)
+AGENT_PKG_LIBS    := $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null)
+CECTL_PKGS        := openssl jansson libcurl
+CECTL_PKG_LIBS    := $(shell pkg-config --libs $(CECTL_PKGS) 2>/dev/null)
+
+AGENT_SRCS  := agent/main.c $(sort $(filter-out agent/cectl/%,$(wildcard agent/*/*.c)))
+AGENT_OBJS  := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
+# Everything but main.c: what unit tests of agent pieces link against.
+AGENT_LIB_OBJS := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJS))
+CECTL_SRCS  := $(sort $(wildcard agent/cectl/*.c)) agent/util/util.c
+CECTL_OBJS  := $(CECTL_SRCS:%.c=$(BUILD)/%.o)
+
+$(AGENT_OBJS) $(CECTL_OBJS): CPPFLAGS += -Iagent $(AGENT_PKG_CFLAGS)
+
+all: $(BUILD)/bin/ce-agent $(BUILD)/bin/cectl
+
+$(BUILD)/bin/ce-agent: $(AGENT_OBJS) $(OW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(AGENT_OBJS) $(OW_LIB) $(PKG_LIBS) $(AGENT_PKG_LIBS)
+
+$(BUILD)/bin/cectl: $(CECTL_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(CECTL_OBJS) $(CECTL_PKG_LIBS)
+
+# Unit tests of agent pieces link the agent objects too (a more specific
+# pattern than tests/module.mk's, so make prefers it).
+$(BUILD)/tests/unit/test-agent-%.o: CPPFLAGS += -Iagent $(AGENT_PKG_CFLAGS)
+$(BUILD)/tests/unit/test-agent-%: $(BUILD)/tests/unit/test-agent-%.o $(AGENT_LIB_OBJS) $(OW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(AGENT_LIB_OBJS) $(OW_LIB) $(PKG_LIBS) $(AGENT_PKG_LIBS) \
+	  $(shell pkg-config --libs cmocka)
+
+# libFuzzer target for the job-document parser (needs clang).
+FUZZ_CC ?= clang
+FUZZ_JOBDOC := $(BUILD)/fuzz/fuzz-jobdoc
+.PHONY: fuzz-agent
+fuzz: fuzz-agent
+fuzz-agent: $(FUZZ_JOBDOC)
+$(FUZZ_JOBDOC): tests/fuzz/fuzz-jobdoc.c agent/jobs/jobdoc.c agent/artifacts/name.c \
+                agent/util/error.c agent/util/util.c agent/agent.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
+	  -Iagent $(AGENT_PKG_CFLAGS) -o $@ tests/fuzz/fuzz-jobdoc.c agent/jobs/jobdoc.c \
+	  agent/artifacts/name.c agent/util/error.c agent/util/util.c \
+	  $(shell pkg-config --libs jansson openssl)
