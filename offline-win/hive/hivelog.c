@@ -563,7 +563,7 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
   const uint8_t *p = primary;
   bool primary_ok, any_log = false, any_new = false, any_old = false;
   int ret = -1;
-  size_t bad_bin;
+  size_t bad_bin = 0;
 
   memset (rep, 0, sizeof *rep);
   memset (logs, 0, sizeof logs);
@@ -705,8 +705,10 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
     free (rp.notes_text);
     rp.notes_text = strdup (o.unsafe);
     rp.notes_len = 0;
-    if (!rp.notes_text) { ow_err (ENOMEM, "hive replay: out of memory"); goto out; }
-    rp.notes = NULL;
+    if (!rp.notes_text) {
+      ow_err (ENOMEM, "hive replay: out of memory");
+      goto out;
+    }
     o.entries = 0;
   }
   rep->state = o.state;
