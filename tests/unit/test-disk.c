@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Disk layer: bounds, read-only mode, statistics, and the fault-injection
+ * wrapper that simulates a power cut after N writes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "offlinewin.h"
+
+#define SIZE (64 * 1024)
+
+static void
+test_memory_disk_reads_and_writes_within_bounds (void **state)
+{
+  (void) state;
+  uint8_t *mem = calloc (1, SIZE), buf[512];
+  struct ow_disk *d = ow_disk_open_memory (mem, SIZE, 512, 0);
+  struct ow_disk_stats st;
+
+  assert_non_null (d);
+  assert_int_equal (ow_disk_size (d), SIZE);
+  assert_int_equal (ow_disk_sector_size (d), 512);
+  memset (buf, 0xAB, sizeof buf);
+  assert_int_equal (ow_disk_pwrite (d, buf, sizeof buf, SIZE - 512), 0);
+  assert_int_equal (mem[SIZE - 1], 0xAB);
+  assert_int_equal (ow_disk_pread (d, buf, sizeof buf, 0), 0);
+  assert_int_equal (ow_disk_pread (d, buf, 2, SIZE - 1), -1);
+  assert_int_equal (errno, EIO);
+  assert_non_null (strstr (ow_error_message (), "beyond the end"));
+  assert_int_equal (ow_disk_pwrite (d, buf, 1, UINT64_MAX), -1);
+  ow_disk_get_stats (d, &st);
+  assert_int_equal (st.bytes_read, 512);
+  assert_int_equal (st.bytes_written, 512);
+  assert_int_equal (st.reads, 1);
+  assert_int_equal (st.writes, 1);
+  assert_int_equal (ow_disk_close (d), 0);
+  free (mem);
+}
+
+static void
+test_readonly_disk_refuses_writes (void **state)
+{
+  (void) state;
+  uint8_t *mem = calloc (1, SIZE), b = 1;
+  struct ow_disk *d = ow_disk_open_memory (mem, SIZE, 4096, OW_DISK_RDONLY);
+
+  assert_non_null (d);
+  assert_true (ow_disk_readonly (d));
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 0), -1);
+  assert_int_equal (errno, EROFS);
+  assert_int_equal (mem[0], 0);
+  ow_disk_close (d);
+  free (mem);
+}
+
+static void
+test_bad_sector_size_is_refused (void **state)
+{
+  (void) state;
+  uint8_t mem[1024];
+  assert_null (ow_disk_open_memory (mem, sizeof mem, 1000, 0));
+  assert_int_equal (ow_error_class (), OW_ERR_INVALID);
+}
+
+static void
+test_faulty_disk_stops_after_n_writes (void **state)
+{
+  (void) state;
+  uint8_t *mem = calloc (1, SIZE), b = 7, r;
+  struct ow_disk *d = ow_disk_open_faulty (ow_disk_open_memory (mem, SIZE, 512, 0), 2);
+
+  assert_non_null (d);
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 0), 0);
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 1), 0);
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 2), -1);
+  assert_int_equal (errno, EIO);
+  assert_non_null (strstr (ow_error_message (), "power cut"));
+  assert_int_equal (mem[2], 0);
+  assert_int_equal (ow_disk_flush (d), -1);
+  /* Reads still work: the state after the cut can be examined. */
+  assert_int_equal (ow_disk_pread (d, &r, 1, 1), 0);
+  assert_int_equal (r, 7);
+  ow_disk_close (d);
+  free (mem);
+}
+
+static void
+test_missing_file_names_the_path (void **state)
+{
+  (void) state;
+  assert_null (ow_disk_open ("/nonexistent/disk.img", OW_DISK_RDONLY));
+  assert_int_equal (errno, ENOENT);
+  assert_non_null (strstr (ow_error_message (), "/nonexistent/disk.img"));
+  assert_null (ow_disk_open ("", 0));
+  assert_int_equal (ow_error_class (), OW_ERR_INVALID);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_memory_disk_reads_and_writes_within_bounds),
+    cmocka_unit_test (test_readonly_disk_refuses_writes),
+    cmocka_unit_test (test_bad_sector_size_is_refused),
+    cmocka_unit_test (test_faulty_disk_stops_after_n_writes),
+    cmocka_unit_test (test_missing_file_names_the_path),
+  };
+  int r = cmocka_run_group_tests (tests, NULL, NULL);
+  ow_error_clear ();
+  return r;
+}
