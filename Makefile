@@ -35,6 +35,7 @@ deps:
 
 include offline-win/module.mk
 -include agent/module.mk
+-include imagebuild/module.mk
 include tests/module.mk
 
 $(BUILD)/%.o: %.c
