@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # libofflinewin (every .c under offline-win/ but cli/) and the ce-offline CLI.
 OW_LIB_SRCS := $(sort $(filter-out offline-win/cli/%,$(wildcard offline-win/*/*.c)))
-OW_LIB_OBJS := $(OW_LIB_SRCS:%.c=$(BUILD)/%.o)
+# Data files are embedded with .incbin in offline-win/*/*.S.
+OW_LIB_ASMS := $(sort $(wildcard offline-win/*/*.S))
+OW_LIB_OBJS := $(OW_LIB_SRCS:%.c=$(BUILD)/%.o) $(OW_LIB_ASMS:%.S=$(BUILD)/%.o)
 OW_LIB      := $(BUILD)/lib/libofflinewin.a
 CE_OFFLINE_SRCS := $(sort $(wildcard offline-win/cli/*.c))
 CE_OFFLINE_OBJS := $(CE_OFFLINE_SRCS:%.c=$(BUILD)/%.o)
@@ -16,3 +18,7 @@ $(OW_LIB): $(OW_LIB_OBJS)
 $(BUILD)/bin/ce-offline: $(CE_OFFLINE_OBJS) $(OW_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(CE_OFFLINE_OBJS) $(OW_LIB) $(PKG_LIBS)
+
+$(BUILD)/offline-win/%.o: offline-win/%.S
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -MMD -MP -c -o $@ $<
