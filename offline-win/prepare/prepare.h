@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Internal header of the prepare engine: the plan model and the
+ * operations that fill it.
+ *
+ * Flow (safety invariant 1: nothing is written before the whole plan
+ * validated): read the installation (hives loaded into private copies,
+ * logs replayed in memory) → every operation adds the changes it needs to
+ * the plan, comparing with the current state so an unchanged setting adds
+ * nothing (idempotence) → the plan is validated → only then applied: each
+ * edited hive is committed to a new private file, re-opened and checked,
+ * and swapped into the volume crash-safely; files are written through the
+ * NTFS layer.  Every change is listed in the result. */
+#ifndef OW_PREPARE_H
+#define OW_PREPARE_H
+
+#include <jansson.h>
+
+#include "internal.h"
+
+enum ow_change_kind {
+  OW_CH_REG_SET,          /* create or replace a value (key created if absent) */
+  OW_CH_REG_DELETE,       /* delete a value */
+  OW_CH_REG_DELETE_KEY,   /* delete a key and everything below it */
+  OW_CH_FILE_WRITE,       /* create or replace a file */
+  OW_CH_FILE_DELETE,      /* delete a file */
+};
+
+struct ow_change {
+  enum ow_change_kind kind;
+  char *step;             /* operation that asked for it: "pagefile", ... */
+  /* Registry changes. */
+  char *hive;             /* "SYSTEM", "SOFTWARE", "SECURITY" */
+  char *key;              /* backslash path below the hive root */
+  char *value;            /* value name, "" = default value */
+  bool had_old;
+  uint32_t old_type, new_type;
+  void *old_data, *new_data;
+  size_t old_len, new_len;
+  /* File changes: volume path with '/' separators, content in memory or
+   * streamed from a host file (artifacts). */
+  char *path;
+  void *content;
+  size_t content_len;
+  char *source;           /* host path to copy from, instead of content */
+  uint64_t source_len;
+  char *note;             /* human explanation, optional */
+};
+
+/* Outcome of one operation (step) of the job. */
+enum ow_step_status { OW_STEP_OK, OW_STEP_NOTHING_TO_DO, OW_STEP_FAILED, OW_STEP_SKIPPED };
+
+struct ow_plan {
+  struct ow_change *v;
+  size_t n, cap;
+  json_t *steps;          /* [{"step","status","message"}] in job order */
+  json_t *notes;          /* [string]: things the operator should know */
+};
+
+void ow_plan_init (struct ow_plan *p);
+void ow_plan_free (struct ow_plan *p);
+/* Registry: record a change only if it differs from the current value in
+ * HV (the private copy the operation read).  Returns 0 (added or nothing
+ * to do) or -1. */
+int ow_plan_reg_set (struct ow_plan *p, const char *step, struct ow_hive *hv,
+                     const char *hive_name, const char *key, const char *value,
+                     uint32_t type, const void *data, size_t len);
+int ow_plan_reg_set_dword (struct ow_plan *p, const char *step, struct ow_hive *hv,
+                           const char *hive_name, const char *key,
+                           const char *value, uint32_t v);
+int ow_plan_reg_set_string (struct ow_plan *p, const char *step, struct ow_hive *hv,
+                            const char *hive_name, const char *key,
+                            const char *value, uint32_t type /* SZ or EXPAND_SZ */,
+                            const char *utf8);
+int ow_plan_reg_set_multi (struct ow_plan *p, const char *step, struct ow_hive *hv,
+                           const char *hive_name, const char *key,
+                           const char *value, const char *const *strs, size_t n);
+int ow_plan_reg_delete (struct ow_plan *p, const char *step, struct ow_hive *hv,
+                        const char *hive_name, const char *key, const char *value);
+int ow_plan_reg_delete_key (struct ow_plan *p, const char *step, struct ow_hive *hv,
+                            const char *hive_name, const char *key);
+/* Files: record a write only if the file is absent or its content differs
+ * (compared through VOL). CONTENT is copied. */
+int ow_plan_file_write (struct ow_plan *p, const char *step, struct ow_volume *vol,
+                        const char *path, const void *content, size_t len);
+int ow_plan_file_copy (struct ow_plan *p, const char *step, struct ow_volume *vol,
+                       const char *path, const char *host_source);
+int ow_plan_file_delete (struct ow_plan *p, const char *step, struct ow_volume *vol,
+                         const char *path);
+void ow_plan_step (struct ow_plan *p, const char *step, enum ow_step_status st,
+                   const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
+void ow_plan_note (struct ow_plan *p, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+/* A registry value's data as JSON (string, array, number, or "hex:..."). */
+json_t *ow_reg_value_json (uint32_t type, const void *data, size_t len);
+/* The plan (or the result after apply) as JSON: {"changes":[...],"steps":[...]}. */
+json_t *ow_plan_json (const struct ow_plan *p);
+
+struct ow_firstboot_cmd {
+  char *step;          /* operation that needs it */
+  char *command;          /* command line, run as SYSTEM at next boot */
+  char *description;
+};
+
+/* What the operations see: the one Windows installation, read-only
+ * private hive copies (logs replayed), and the validated job. */
+struct ow_prep_ctx {
+  struct ow_disk *disk;
+  const struct ow_ptable *pt;
+  const struct ow_partition *part;
+  struct ow_volume *vol;            /* read-only while planning */
+  const char *systemroot;           /* "Windows" as on disk */
+  const char *control_set;          /* "ControlSet001" */
+  const char *drive_letter;         /* "C:" or NULL */
+  struct ow_hive *system, *software, *security, *sam;
+  json_t *facts;                    /* the inspect document of this installation */
+  const json_t *job;                /* validated job document */
+  bool temp_disk;                   /* the CE's VM size has a temporary resource disk */
+  const char *const *artifact_paths;/* "NAME=PATH" pairs given to ce-offline */
+  struct ow_firstboot_cmd *fb;      /* queued first-boot commands */
+  size_t nfb;
+};
+
+/* One function per operation (offline-win/prepare/op-*.c).  Each reads
+ * CTX, adds changes to PLAN and records its step status.  -1 only for
+ * errors that must abort the whole job (I/O, out of memory); a step that
+ * cannot be done records OW_STEP_FAILED and returns 0. */
+int ow_op_pagefile (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+int ow_op_vda (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+int ow_op_components (struct ow_prep_ctx *ctx, struct ow_plan *plan);   /* MISA / PVS */
+int ow_op_unjoin (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+int ow_op_platform (struct ow_prep_ctx *ctx, struct ow_plan *plan);     /* RDP + platform profile */
+/* First-boot runner: the other operations queue commands with
+ * ow_firstboot_add; ow_op_firstboot (run last) turns the queue into files
+ * and registry changes, or removes nothing when the queue is empty. */
+int ow_firstboot_add (struct ow_prep_ctx *ctx, const char *step,
+                      const char *command, const char *description);
+int ow_op_firstboot (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+
+#endif
