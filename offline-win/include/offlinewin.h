@@ -231,6 +231,22 @@ void ow_reg_encode_dword (uint32_t v, uint8_t out[4]);
 void ow_reg_encode_qword (uint64_t v, uint8_t out[8]);
 void ow_strv_free (char **v);
 
+/* ---- job documents ---------------------------------------------------- */
+
+/* The job document of DESIGN.md (IPS field names), shared by ce-offline
+ * --job and POST /v1/jobs.  Parsing is strict: unknown fields are refused
+ * by name, type errors with their JSON path ("$.xdReconfigure[1].ParameterValue"),
+ * and the seed's rules are checked (installMisa needs Mcs, installPvs needs
+ * Pvs, xdReconfigure names and values).  Errors have class OW_ERR_INVALID. */
+struct ow_job;
+struct ow_job *ow_job_parse (const char *text, size_t len);
+void ow_job_free (struct ow_job *job);
+const char *ow_job_type (const struct ow_job *job);   /* "prepare", ... */
+const char *ow_job_disk (const struct ow_job *job);   /* NULL if absent */
+bool ow_job_dry_run (const struct ow_job *job);
+/* The validated document as compact JSON text (malloc'd). */
+char *ow_job_to_text (const struct ow_job *job);
+
 /* ---- inspection ------------------------------------------------------ */
 
 /* Inspect DISK (see ow_disk_open) read-only: partitions, volumes, Windows
@@ -238,6 +254,71 @@ void ow_strv_free (char **v);
  * `ce-offline inspect --json` prints (malloc'd, NUL-terminated), or NULL
  * with the error set. */
 char *ow_inspect_json (const char *disk_spec);
+
+/* ---- export ---- */
+
+enum ow_export_format {
+  OW_EXPORT_RAW = 0,       /* sparse raw image */
+  OW_EXPORT_VHDX,          /* dynamic VHDX (MS-VHDX) */
+  OW_EXPORT_VHD,           /* fixed VHD, size rounded up to a whole MiB (Azure) */
+  OW_EXPORT_VHD_DYNAMIC,   /* dynamic VHD */
+  OW_EXPORT_QCOW2,         /* through qemu-img convert from our sparse raw */
+  OW_EXPORT_VMDK,          /* streamOptimized, through qemu-img convert */
+};
+
+/* "raw", "vhdx", "vhd", "vhd-dynamic", "qcow2", "vmdk". */
+const char *ow_export_format_name (enum ow_export_format fmt);
+int ow_export_format_from_name (const char *name, enum ow_export_format *fmt);
+
+struct ow_export_options {
+  enum ow_export_format format;
+  bool overwrite;          /* replace an existing output file */
+  bool no_digest;          /* skip SHA-256 / MD5 */
+  /* Called after each chunk (a few MiB) with bytes of the disk done so
+   * far; a non-zero return cancels (the output is removed, ECANCELED). */
+  int (*progress) (void *opaque, uint64_t done, uint64_t total);
+  void *opaque;
+};
+
+/* How one volume was copied. */
+struct ow_export_volume {
+  unsigned partition;      /* 0: the whole disk (no partition table) */
+  uint64_t start, size;
+  enum ow_fs_type fs;
+  bool free_skipped;       /* true: clusters free in $Bitmap were not read */
+  char *reason;            /* false: why it was copied verbatim */
+  uint64_t cluster_size, clusters, used_clusters;
+};
+
+struct ow_export_result {
+  enum ow_export_format format;
+  char *output;            /* the final path */
+  uint64_t disk_size;      /* the source */
+  uint64_t virtual_size;   /* the image's virtual disk (VHD: whole MiB) */
+  uint64_t file_size;      /* the output file's length */
+  uint64_t bytes_read;     /* from the source, metadata reads included */
+  uint64_t bytes_written;  /* data written to the output (holes excluded) */
+  uint64_t free_bytes_skipped;   /* free NTFS clusters not read */
+  char sha256[65], md5[33];      /* hex; "" with no_digest */
+  double seconds;
+  size_t nvolumes;
+  struct ow_export_volume *volumes;
+};
+
+/* Copy SRC (open it read-only) to OUTPUT in OPTS->format.  OUTPUT is
+ * written under a temporary name in its directory and renamed at the end,
+ * so it appears complete or not at all; an existing OUTPUT is refused
+ * (EEXIST) before anything is read unless OPTS->overwrite.  Inside each
+ * NTFS volume that is safe to read, clusters free in $Bitmap are not read
+ * and come out as zeros; everything else is copied bit for bit; all-zero
+ * blocks become holes (or unallocated blocks).  RES (may be NULL) is
+ * filled on success; free it with ow_export_result_free. */
+int ow_export (struct ow_disk *src, const char *output,
+               const struct ow_export_options *opts,
+               struct ow_export_result *res);
+void ow_export_result_free (struct ow_export_result *res);
+/* The result as the JSON document `ce-offline export --json` prints. */
+char *ow_export_result_json (const struct ow_export_result *res);
 
 #ifdef __cplusplus
 }
