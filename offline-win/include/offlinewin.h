@@ -199,6 +199,52 @@ int ow_hive_get_multi_string (struct ow_hive *hive, const char *key,
 char **ow_hive_subkeys (struct ow_hive *hive, const char *key);
 char **ow_hive_value_names (struct ow_hive *hive, const char *key);
 
+/* ---- writing to volumes ---------------------------------------------- */
+
+/* Every function here needs a volume opened with OW_VOL_WRITE.  Paths are
+ * '/'-separated relative to the root, any case for existing components; a
+ * new name keeps the case it is given (a replaced file keeps its stored
+ * name).  Names ending in ".ce-tmp", ".ce-new" and ".ce-backup" are ours:
+ * see docs/crash-safety.md. */
+
+/* Explicit security descriptor: owner Administrators; SYSTEM and
+ * Administrators full control, Users read and execute; not inherited from
+ * the parent.  Without it new files and directories get the same ACEs but
+ * stay open to inheritance (never libntfs-3g's "Everyone: full control"). */
+#define OW_WRITE_PROTECTED 1u
+
+/* Create or replace a file with DATA (parent directories must exist).
+ * The bytes go to PATH.ce-tmp first and only a complete file is given the
+ * name PATH, so PATH never holds partial content. */
+int ow_file_write (struct ow_volume *vol, const char *path, const void *data,
+                   size_t len, unsigned flags);
+/* Same, streaming LEN bytes read from the host file descriptor FD. */
+int ow_file_write_fd (struct ow_volume *vol, const char *path, int fd,
+                      uint64_t len, unsigned flags);
+/* Remove a file or an empty directory (ENOENT if absent, ENOTEMPTY). */
+int ow_path_delete (struct ow_volume *vol, const char *path);
+/* Create a directory and its missing parents; an existing one is fine. */
+int ow_dir_create (struct ow_volume *vol, const char *path, unsigned flags);
+/* Write out libntfs-3g's dirty metadata and flush the disk. */
+int ow_volume_sync (struct ow_volume *vol);
+
+/* Swap a new hive into place crash-safely (docs/crash-safety.md): DATA must
+ * be a clean regf hive hivex opens.  Written as <HIVE>.ce-tmp, renamed
+ * <HIVE>.ce-new when complete; the original is kept as <HIVE>.ce-backup (a
+ * hard link; an existing backup from an earlier swap of the same job is
+ * kept, it is the older original); the new inode takes the name <HIVE>;
+ * then the hive's transaction logs (<HIVE>.LOG, .LOG1, .LOG2, any case)
+ * are zeroed in place so no stale entry can ever be replayed over it. */
+int ow_hive_swap_in (struct ow_volume *vol, const char *hive_path,
+                     const void *data, size_t len);
+/* Find and finish (or roll back) an interrupted swap of HIVE_PATH; call it
+ * before planning.  0 nothing to do, 1 repaired (*WHAT, malloc'd, says
+ * what was done), -1 error.  WHAT may be NULL. */
+int ow_hive_swap_recover (struct ow_volume *vol, const char *hive_path,
+                          char **what);
+/* After the job completed: remove <HIVE>.ce-backup (0 also if absent). */
+int ow_hive_backup_remove (struct ow_volume *vol, const char *hive_path);
+
 /* ---- UTF-16 and registry values -------------------------------------- */
 
 /* UTF-16LE (LEN bytes, not necessarily terminated) -> NUL-terminated UTF-8.
@@ -246,6 +292,28 @@ const char *ow_job_disk (const struct ow_job *job);   /* NULL if absent */
 bool ow_job_dry_run (const struct ow_job *job);
 /* The validated document as compact JSON text (malloc'd). */
 char *ow_job_to_text (const struct ow_job *job);
+
+/* ---- prepare ----------------------------------------------------------- */
+
+struct ow_prepare_options {
+  bool dry_run;                 /* plan only (also when the job says dryRun) */
+  bool temp_disk;               /* the CE's VM size has a temporary resource disk */
+  const char *const *artifacts; /* NULL-terminated "NAME=PATH" strings */
+  /* Progress: called with a percentage and the step being worked on. */
+  void (*progress) (void *opaque, int percent, const char *step);
+  void *opaque;
+  /* Set to non-zero (from another thread) to stop at the next safe point. */
+  volatile int *cancel;
+};
+
+/* Run a prepare job on DISK: validate the job against the disk, build the
+ * complete plan, and (unless dry run) apply it crash-safely.  *RESULT gets
+ * the result document (plan or change list, steps, notes) as JSON text,
+ * also on most failures.  Returns 0, or -1 with the error class telling
+ * why: OW_ERR_INVALID (job cannot be done as asked; nothing written),
+ * OW_ERR_UNSAFE (disk refused; untouched), OW_ERR_FAILED. */
+int ow_prepare (const char *disk_spec, const struct ow_job *job,
+                const struct ow_prepare_options *opts, char **result);
 
 /* ---- inspection ------------------------------------------------------ */
 

@@ -136,4 +136,13 @@ int ow_firstboot_add (struct ow_prep_ctx *ctx, const char *step,
                       const char *command, const char *description);
 int ow_op_firstboot (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 
+/* prepare/apply.c: write the validated PLAN (hives swapped crash-safely,
+ * files written), then drop the hive backups. */
+int ow_prepare_apply (struct ow_prep_ctx *ctx, struct ow_plan *plan,
+                      const struct ow_prepare_options *opts);
+/* prepare/recover.c: finish or roll back hive swaps a previous run left
+ * interrupted, on every Windows volume of DISK, before anything else;
+ * what was repaired is noted in PLAN. */
+int ow_prepare_recover (struct ow_disk *disk, struct ow_plan *plan);
+
 #endif

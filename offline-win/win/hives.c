@@ -69,7 +69,7 @@ read_logs (struct ow_win_ctx *c, const char *dir, char **entries,
 
 struct ow_hive *
 ow_win_load_hive (struct ow_win_ctx *c, const char *name, char **entries,
-                  json_t *hives)
+                  json_t *hives, unsigned flags)
 {
   char *dir = NULL, *path = NULL;
   const char *real;
@@ -132,7 +132,7 @@ ow_win_load_hive (struct ow_win_ctx *c, const char *name, char **entries,
       goto out;
     }
     json_object_set_new (info, "view", json_string ("replayed"));
-    hv = ow_hive_from_memory (replayed, rlen, path, 0);
+    hv = ow_hive_from_memory (replayed, rlen, path, flags);
     break;
   case OW_HIVE_DIRTY_UNRECOVERABLE:
     ow_win_problem (c->problems, "hive-unrecoverable",
@@ -141,9 +141,11 @@ ow_win_load_hive (struct ow_win_ctx *c, const char *name, char **entries,
                     rep.reason ? rep.reason : "invalid log");
     hv = ow_hive_from_memory (primary, plen, path, 0);
     break;
+  case OW_HIVE_DIRTY_NO_LOGS:
+    /* Nothing to replay: Windows itself would use the primary as it is. */
   default:
     json_object_set_new (info, "view", json_string ("primary"));
-    hv = ow_hive_from_memory (primary, plen, path, 0);
+    hv = ow_hive_from_memory (primary, plen, path, flags);
   }
   if (hv == NULL) {
     json_object_set_new (info, "state", json_string ("corrupt"));

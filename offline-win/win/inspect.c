@@ -79,7 +79,7 @@ inspect_install (struct ow_win_ctx *c)
                     cfgdir ? cfgdir : "config", ow_error_message ());
   for (size_t i = 0; ow_win_hive_names[i]; i++) {
     const char *n = ow_win_hive_names[i];
-    struct ow_hive *hv = ow_win_load_hive (c, n, entries, hives);
+    struct ow_hive *hv = ow_win_load_hive (c, n, entries, hives, 0);
     if (strcmp (n, "SYSTEM") == 0) c->system = hv;
     else if (strcmp (n, "SOFTWARE") == 0) c->software = hv;
     else if (strcmp (n, "SECURITY") == 0) c->security = hv;

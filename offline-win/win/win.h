@@ -46,9 +46,9 @@ int ow_win_vda (struct ow_win_ctx *c, json_t *out);
 /* win/hives.c: load hive NAME of the installation (ENTRIES: the names in
  * System32/config), replaying newer log entries in memory; append its
  * state to the HIVES array.  NULL if absent or unusable (the problem is
- * recorded in the verdict). */
+ * recorded in the verdict).  FLAGS: OW_HIVE_WRITE for an editable copy. */
 struct ow_hive *ow_win_load_hive (struct ow_win_ctx *c, const char *name,
-                                  char **entries, json_t *hives);
+                                  char **entries, json_t *hives, unsigned flags);
 
 /* Add a problem to the verdict. */
 void ow_win_problem (json_t *problems, const char *code, const char *fmt, ...)

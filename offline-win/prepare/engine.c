@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The prepare job: find the one Windows installation, load its hives
+ * (logs replayed) into editable private copies, let every operation add
+ * to the plan, validate, then apply or (dry run) stop. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "prepare.h"
+#include "job/job.h"
+#include "win/inspect.h"
+#include "win/win.h"
+
+/* Steps whose failure means the job cannot be done as asked: refuse it
+ * before writing (exit 2).  Other failed steps are reported and the job
+ * goes on (the seed's rule for an unsupported VDA). */
+static const char *const blocking_steps[] = { "misa", "pvs", "components", NULL };
+
+struct engine {
+  struct ow_disk *disk;
+  struct ow_ptable *pt;
+  struct ow_volume *vol;
+  json_t *inspect, *facts, *hives_json, *problems;
+  struct ow_win_ctx win;
+  struct ow_prep_ctx ctx;
+  struct ow_plan plan;
+  bool dry_run;
+  const struct ow_prepare_options *opts;
+};
+
+static void
+progress (struct engine *e, int pct, const char *step)
+{
+  if (e->opts && e->opts->progress)
+    e->opts->progress (e->opts->opaque, pct, step);
+}
+
+static bool
+canceled (struct engine *e)
+{
+  return e->opts && e->opts->cancel && *e->opts->cancel;
+}
+
+/* Refuse unless inspection found exactly one Windows and no problem. */
+static int
+check_verdict (struct engine *e)
+{
+  json_t *v = json_object_get (e->inspect, "verdict"), *pr;
+  char *msg = NULL;
+  size_t len = 0, i;
+  FILE *f;
+
+  if (json_is_true (json_object_get (v, "writable")))
+    return 0;
+  f = open_memstream (&msg, &len);
+  if (f == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  json_array_foreach (json_object_get (v, "problems"), i, pr)
+    fprintf (f, "%s%s", i ? "; " : "", json_string_value (json_object_get (pr, "message")));
+  fclose (f);
+  ow_err_unsafe (EPERM, "%s: not prepared, the disk was left untouched: %s",
+                 ow_disk_spec (e->disk), msg ? msg : "unsafe");
+  free (msg);
+  return -1;
+}
+
+static const struct ow_partition *
+find_partition (const struct ow_ptable *pt, json_int_t number)
+{
+  for (size_t i = 0; i < pt->count; i++)
+    if ((json_int_t) pt->parts[i].number == number)
+      return &pt->parts[i];
+  return NULL;
+}
+
+/* Load SYSTEM, SOFTWARE, SECURITY (editable) and SAM (read) with their
+ * logs replayed, exactly as inspect read them. */
+static int
+load_hives (struct engine *e)
+{
+  char *cfg = NULL, **entries = NULL;
+  int r = -1;
+
+  e->hives_json = json_array ();
+  e->problems = json_array ();
+  e->win.disk = e->disk;
+  e->win.pt = e->pt;
+  e->win.part = e->ctx.part;
+  e->win.vol = e->vol;
+  e->win.problems = e->problems;
+  e->win.systemroot = strdup (e->ctx.systemroot);
+  if (e->win.systemroot == NULL || asprintf (&cfg, "%s/System32/config", e->ctx.systemroot) == -1) {
+    cfg = NULL;
+    ow_err (ENOMEM, "out of memory");
+    goto out;
+  }
+  entries = ow_dir_list (e->vol, cfg);
+  if (entries == NULL)
+    goto out;
+  e->ctx.system = ow_win_load_hive (&e->win, "SYSTEM", entries, e->hives_json, OW_HIVE_WRITE);
+  e->ctx.software = ow_win_load_hive (&e->win, "SOFTWARE", entries, e->hives_json, OW_HIVE_WRITE);
+  e->ctx.security = ow_win_load_hive (&e->win, "SECURITY", entries, e->hives_json, OW_HIVE_WRITE);
+  e->ctx.sam = ow_win_load_hive (&e->win, "SAM", entries, e->hives_json, 0);
+  if (json_array_size (e->problems) > 0 || e->ctx.system == NULL || e->ctx.software == NULL) {
+    const char *why = json_string_value (json_object_get (json_array_get (e->problems, 0),
+                                                         "message"));
+    ow_err_unsafe (EINVAL, "the registry of the installation cannot be loaded for editing: %s",
+                   why ? why : "SYSTEM or SOFTWARE missing");
+    goto out;
+  }
+  r = 0;
+ out:
+  ow_strv_free (entries);
+  free (cfg);
+  return r;
+}
+
+static int
+open_target (struct engine *e)
+{
+  json_t *wins = json_object_get (e->inspect, "windows");
+  const char *root;
+
+  e->facts = json_array_get (wins, 0);
+  e->ctx.part = find_partition (e->pt, json_integer_value (json_object_get (e->facts, "partition")));
+  root = json_string_value (json_object_get (e->facts, "systemRoot"));
+  if (e->ctx.part == NULL || root == NULL)
+    return ow_err (EINVAL, "inspection result and partition table disagree");
+  e->ctx.systemroot = root + (*root == '/');
+  e->ctx.control_set = json_string_value (json_object_get (e->facts, "currentControlSet"));
+  e->ctx.drive_letter = json_string_value (json_object_get (e->facts, "driveLetter"));
+  e->vol = ow_volume_open (e->disk, e->ctx.part->start, e->ctx.part->size,
+                           e->dry_run ? 0 : OW_VOL_WRITE);
+  if (e->vol == NULL)
+    return -1;
+  e->ctx.disk = e->disk;
+  e->ctx.pt = e->pt;
+  e->ctx.vol = e->vol;
+  e->ctx.facts = e->facts;
+  return load_hives (e);
+}
+
+static int
+run_operations (struct engine *e)
+{
+  static const struct { const char *name; int (*fn) (struct ow_prep_ctx *, struct ow_plan *); } ops[] = {
+    { "pagefile", ow_op_pagefile },
+    { "vda", ow_op_vda },
+    { "components", ow_op_components },
+    { "domainUnjoin", ow_op_unjoin },
+    { "platform", ow_op_platform },
+    { "firstboot", ow_op_firstboot },   /* last: turns queued commands into files */
+  };
+  size_t n = sizeof ops / sizeof ops[0];
+
+  for (size_t i = 0; i < n; i++) {
+    if (canceled (e))
+      return ow_err (ECANCELED, "canceled before any change was written");
+    progress (e, (int) (10 + 30 * i / n), ops[i].name);
+    if (ops[i].fn (&e->ctx, &e->plan) == -1) {
+      ow_err_context ("planning step %s", ops[i].name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Steps that failed in a way that makes the job impossible as asked. */
+static int
+check_blocking (struct engine *e)
+{
+  size_t i;
+  json_t *s;
+
+  json_array_foreach (e->plan.steps, i, s) {
+    const char *name = json_string_value (json_object_get (s, "step"));
+    if (strcmp (json_string_value (json_object_get (s, "status")), "failed") != 0)
+      continue;
+    for (size_t k = 0; blocking_steps[k]; k++)
+      if (strcmp (name, blocking_steps[k]) == 0)
+        return ow_err_invalid ("%s: %s", name,
+                               json_string_value (json_object_get (s, "message")));
+  }
+  return 0;
+}
+
+/* Log entries replayed into each hive we load (prepare's result says so). */
+static json_t *
+replayed_json (struct engine *e)
+{
+  json_t *o = json_object (), *h;
+  size_t i;
+
+  json_array_foreach (e->hives_json, i, h)
+    if (json_is_string (json_object_get (h, "view")) &&
+        strcmp (json_string_value (json_object_get (h, "view")), "replayed") == 0)
+      json_object_set (o, json_string_value (json_object_get (h, "name")),
+                       json_object_get (h, "logEntries"));
+  return o;
+}
+
+static char *
+result_text (struct engine *e, const char *status)
+{
+  json_t *r = e->plan.steps ? ow_plan_json (&e->plan) : json_object ();
+  char *s;
+
+  json_object_set_new (r, "status", json_string (status));
+  json_object_set_new (r, "dryRun", json_boolean (e->dry_run));
+  json_object_set_new (r, "disk", json_string (ow_disk_spec (e->disk)));
+  if (e->facts)
+    json_object_set_new (r, "windows", json_pack ("{s:O, s:O, s:O, s:O}",
+        "partition", json_object_get (e->facts, "partition"),
+        "systemRoot", json_object_get (e->facts, "systemRoot"),
+        "osName", json_object_get (e->facts, "osName"),
+        "build", json_object_get (e->facts, "build")));
+  if (e->hives_json)
+    json_object_set_new (r, "replayedLogEntries", replayed_json (e));
+  if (!e->dry_run && strcmp (status, "complete") == 0)
+    json_object_set_new (r, "changesApplied", json_integer ((json_int_t) e->plan.n));
+  s = json_dumps (r, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+  json_decref (r);
+  return s;
+}
+
+static void
+engine_free (struct engine *e)
+{
+  ow_hive_close (e->ctx.system);
+  ow_hive_close (e->ctx.software);
+  ow_hive_close (e->ctx.security);
+  ow_hive_close (e->ctx.sam);
+  for (size_t i = 0; i < e->ctx.nfb; i++) {
+    free (e->ctx.fb[i].step);
+    free (e->ctx.fb[i].command);
+    free (e->ctx.fb[i].description);
+  }
+  free (e->ctx.fb);
+  free (e->win.systemroot);
+  if (e->vol)
+    ow_volume_close (e->vol);
+  ow_plan_free (&e->plan);
+  json_decref (e->inspect);
+  json_decref (e->hives_json);
+  json_decref (e->problems);
+  ow_ptable_free (e->pt);
+  if (e->disk)
+    ow_disk_close (e->disk);
+}
+
+int
+ow_prepare (const char *spec, const struct ow_job *job,
+            const struct ow_prepare_options *opts, char **result)
+{
+  struct engine e = { .opts = opts };
+  int r = -1;
+
+  *result = NULL;
+  if (strcmp (ow_job_type (job), "prepare") != 0)
+    return ow_err_invalid ("job type is '%s', not 'prepare'", ow_job_type (job));
+  ow_plan_init (&e.plan);
+  e.dry_run = (opts && opts->dry_run) || ow_job_dry_run (job);
+  e.ctx.job = ow_job_json (job);
+  e.ctx.temp_disk = opts && opts->temp_disk;
+  e.ctx.artifact_paths = opts ? opts->artifacts : NULL;
+
+  progress (&e, 0, "inspect");
+  e.disk = ow_disk_open (spec, e.dry_run ? OW_DISK_RDONLY : 0);
+  if (e.disk == NULL)
+    goto out;
+  if (!e.dry_run && ow_prepare_recover (e.disk, &e.plan) == -1)
+    goto out;
+  e.inspect = ow_inspect (e.disk);
+  if (e.inspect == NULL || check_verdict (&e) == -1)
+    goto out;
+  e.pt = ow_ptable_read (e.disk);
+  if (e.pt == NULL || open_target (&e) == -1)
+    goto out;
+  if (run_operations (&e) == -1 || check_blocking (&e) == -1)
+    goto out;
+  progress (&e, 40, "validated");
+  if (e.dry_run) {
+    r = 0;
+    goto out;
+  }
+  if (canceled (&e)) {
+    ow_err (ECANCELED, "canceled before any change was written");
+    goto out;
+  }
+  r = ow_prepare_apply (&e.ctx, &e.plan, opts);
+  if (r == 0)
+    progress (&e, 100, "complete");
+
+ out:
+  *result = result_text (&e, r == 0 ? (e.dry_run ? "planned" : "complete") : "failed");
+  if (r == -1 && *result == NULL)
+    ow_err_context ("prepare");
+  {
+    /* Closing may fail (flush); keep the job's own error if it had one. */
+    int saved = errno;
+    engine_free (&e);
+    errno = saved;
+  }
+  return r;
+}
