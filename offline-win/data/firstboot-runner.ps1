@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# CE-Appliance first-boot runner, staged by `ce-offline prepare` (docs/firstboot.md).
+# Started by the local Group Policy startup script (scripts.ini [Startup]) as
+# SYSTEM before any logon.  Runs the commands of steps.json once, in order;
+# a failed boot is retried at the next boot, at most maxAttempts boots in
+# all; then (success or giving up) it removes its scripts.ini entry,
+# restores gpt.ini, deletes its files and the staged installers.  The log
+# stays: %ProgramData%\CE-Appliance\firstboot.log.  Plain ASCII on purpose:
+# Windows PowerShell 5.1 reads a BOM-less script as ANSI.
+$ErrorActionPreference = 'Stop'
+$Base = Join-Path $env:ProgramData 'CE-Appliance'
+$Dir = Join-Path $Base 'firstboot'
+$Log = Join-Path $Base 'firstboot.log'
+$GpDir = Join-Path $env:SystemRoot 'System32\GroupPolicy'
+$Marker = 'CE-Appliance\firstboot\runner.ps1'
+
+function Write-Log([string]$Message) {
+  $line = '{0} {1}' -f (Get-Date).ToString('yyyy-MM-ddTHH:mm:ssK'), $Message
+  try { Add-Content -LiteralPath $Log -Value $line -Encoding UTF8 } catch { }
+}
+
+# Our [Startup] entry out of scripts.ini; later entries move down by one
+# so the indexes stay contiguous (MS-GPSCR 2.2.2).
+function Remove-ScriptsEntry {
+  $ini = Join-Path $GpDir 'Machine\Scripts\scripts.ini'
+  if (-not (Test-Path -LiteralPath $ini)) { return }
+  $lines = @(Get-Content -LiteralPath $ini)
+  $ours = $null
+  foreach ($l in $lines) {
+    if ($l -match '^\s*(\d+)Parameters\s*=(.*)$' -and $Matches[2].IndexOf($Marker, [StringComparison]::OrdinalIgnoreCase) -ge 0) {
+      $ours = [int]$Matches[1]
+    }
+  }
+  if ($null -eq $ours) { return }
+  $out = New-Object System.Collections.Generic.List[string]
+  $section = ''
+  $left = 0
+  foreach ($l in $lines) {
+    if ($l -match '^\s*\[(.+)\]\s*$') { $section = $Matches[1].Trim(); $out.Add($l); continue }
+    if ($section -eq 'Startup' -and $l -match '^\s*(\d+)(CmdLine|Parameters)\s*=(.*)$') {
+      $i = [int]$Matches[1]
+      if ($i -eq $ours) { continue }
+      if ($i -gt $ours) { $i-- }
+      $out.Add(('{0}{1}={2}' -f $i, $Matches[2], $Matches[3]))
+      $left++
+      continue
+    }
+    $out.Add($l)
+  }
+  if ($left -eq 0) { [void]$out.RemoveAll({ param($x) $x -match '^\s*\[\s*Startup\s*\]\s*$' }) }
+  if (@($out | Where-Object { $_.Trim() -ne '' }).Count -eq 0) {
+    Remove-Item -LiteralPath $ini -Force
+  } else {
+    Set-Content -LiteralPath $ini -Value $out -Encoding Unicode
+  }
+}
+
+# gpt.ini as it was before prepare (removed if prepare created it), with
+# the computer version (low 16 bits of Version) moved on so the Group
+# Policy engine processes the scripts extension again and forgets us.
+# Without restore data (steps.json unreadable) only the version moves.
+function Restore-GptIni($Restore) {
+  $gpt = Join-Path $GpDir 'gpt.ini'
+  if (-not (Test-Path -LiteralPath $gpt)) { return }
+  if ($null -ne $Restore -and -not $Restore.gptIniExisted) { Remove-Item -LiteralPath $gpt -Force; return }
+  $out = foreach ($l in @(Get-Content -LiteralPath $gpt)) {
+    if ($l -match '^\s*gPCMachineExtensionNames\s*=') {
+      if ($null -eq $Restore) { $l }
+      elseif ($Restore.machineExtensionNames) { 'gPCMachineExtensionNames=' + $Restore.machineExtensionNames }
+    } elseif ($l -match '^\s*Version\s*=\s*(\d+)\s*$') {
+      $v = [int64]$Matches[1]
+      $lo = ($v % 65536) + 1
+      if ($lo -gt 65535) { $lo = 1 }
+      'Version=' + ([math]::Floor($v / 65536) * 65536 + $lo)
+    } else { $l }
+  }
+  Set-Content -LiteralPath $gpt -Value $out -Encoding Ascii
+}
+
+function Remove-Runner($Restore) {
+  foreach ($action in @(
+      { Remove-ScriptsEntry },
+      { Restore-GptIni $Restore },
+      { Remove-Item -LiteralPath (Join-Path $Base 'installers') -Recurse -Force -ErrorAction SilentlyContinue },
+      { Remove-Item -LiteralPath $Dir -Recurse -Force })) {
+    try { & $action } catch { Write-Log "cleanup: $_" }
+  }
+  Write-Log 'runner removed'
+}
+
+# Only SYSTEM and Administrators may change what runs as SYSTEM next boot.
+try { & icacls.exe $Base /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null } catch { }
+
+try {
+  $R = Get-Content -LiteralPath (Join-Path $Dir 'steps.json') -Raw -Encoding UTF8 | ConvertFrom-Json
+} catch {
+  Write-Log "cannot read steps.json: $_; removing the runner"
+  Remove-Runner $null
+  exit 1
+}
+
+$attemptsFile = Join-Path $Dir 'attempts'
+$n = 0
+if (Test-Path -LiteralPath $attemptsFile) {
+  [void][int]::TryParse((Get-Content -LiteralPath $attemptsFile -TotalCount 1), [ref]$n)
+}
+$n++
+Set-Content -LiteralPath $attemptsFile -Value $n -Encoding Ascii
+Write-Log "boot $n of at most $($R.maxAttempts): $(@($R.steps).Count) steps"
+
+$failed = $false
+$reboot = $false
+foreach ($s in @($R.steps)) {
+  $done = Join-Path $Dir ('done-' + $s.id)
+  if (Test-Path -LiteralPath $done) { Write-Log "step $($s.id) ($($s.step)) was done at an earlier boot"; continue }
+  Write-Log "step $($s.id) ($($s.step)): $($s.description): $($s.command)"
+  try {
+    $p = Start-Process -FilePath (Join-Path $env:SystemRoot 'System32\cmd.exe') `
+           -ArgumentList ('/d /s /c "' + $s.command + '"') -Wait -PassThru -NoNewWindow
+    $rc = $p.ExitCode
+  } catch {
+    Write-Log "step $($s.id): cannot start: $_"
+    $rc = -1
+  }
+  # 3010: done, a restart completes it (ERROR_SUCCESS_REBOOT_REQUIRED).
+  if ($rc -eq 0 -or $rc -eq 3010) {
+    Set-Content -LiteralPath $done -Value $rc -Encoding Ascii
+    if ($rc -eq 3010) { $reboot = $true }
+    Write-Log "step $($s.id): done (exit $rc)"
+  } else {
+    Write-Log "step $($s.id): failed (exit $rc)"
+    $failed = $true
+    break
+  }
+}
+
+if (-not $failed) {
+  Write-Log 'all steps done'
+  Remove-Runner $R.restore
+  if ($reboot) { Write-Log 'a step asked for a restart: restarting'; Restart-Computer -Force }
+  exit 0
+}
+if ($n -ge $R.maxAttempts) {
+  Write-Log "giving up after $n failed boots (the remaining steps are not run)"
+  Remove-Runner $R.restore
+  exit 1
+}
+Write-Log 'the failed step is retried at the next boot'
+exit 1
