@@ -31,7 +31,7 @@ discard (char *p, size_t size, size_t n, void *ud)
   return size * n;
 }
 
-static int
+static CURLcode
 post_once (const char *body, long *status, char *errbuf)
 {
   const struct ce_config *cfg = &ce_agent.config;
@@ -41,7 +41,7 @@ post_once (const char *body, long *status, char *errbuf)
   CURLcode rc = CURLE_FAILED_INIT;
 
   if (!c)
-    return -1;
+    return CURLE_FAILED_INIT;
   hdrs = curl_slist_append (hdrs, "Content-Type: application/json");
   curl_easy_setopt (c, CURLOPT_URL, cfg->callback_url);
   curl_easy_setopt (c, CURLOPT_PROTOCOLS_STR, "https");
@@ -82,7 +82,7 @@ post_once (const char *body, long *status, char *errbuf)
   free (b64);
   curl_slist_free_all (hdrs);
   curl_easy_cleanup (c);
-  return rc == CURLE_OK ? 0 : -1;
+  return rc;
 }
 
 int
@@ -104,7 +104,8 @@ ce_callback_post (const json_t *payload)
   for (int attempt = 1; attempt <= CE_CALLBACK_ATTEMPTS; attempt++) {
     char errbuf[CURL_ERROR_SIZE] = "";
     long status = 0;
-    if (post_once (body, &status, errbuf) == 0 && status >= 200 && status < 300) {
+    CURLcode rc = post_once (body, &status, errbuf);
+    if (rc == CURLE_OK && status >= 200 && status < 300) {
       ce_log (CE_LOG_INFO, "callback.sent", "job %s: callback delivered (HTTP %ld)",
               id ? id : "?", status);
       r = 0;
@@ -115,6 +116,9 @@ ce_callback_post (const json_t *payload)
             errbuf[0] ? errbuf : status ? "server returned an error status" : "unknown");
     if (status >= 400 && status < 500 && status != 408 && status != 429)
       break;      /* the connector rejected it; retrying will not help */
+    if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_PEER_FAILED_VERIFICATION ||
+        rc == CURLE_SSL_CACERT_BADFILE)
+      break;      /* wrong server: never worth another attempt */
     if (attempt < CE_CALLBACK_ATTEMPTS) {
       sleep (backoff);
       if (backoff < CALLBACK_MAX_BACKOFF_SECONDS)
