@@ -1,0 +1,794 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Writing files and directories on an NTFS volume through libntfs-3g.
+ *
+ * libntfs-3g has no rename and no journal: every change here is built from
+ * create, hard link and delete, ordered so that a name we care about only
+ * ever points at complete content (docs/crash-safety.md).  libntfs-3g
+ * writes each change through to the device when the inode is closed, so
+ * the order of the calls below is the order of the writes on the disk. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ntfs-internal.h"
+
+/* NTFS names are at most 255 UTF-16 code units. */
+#define MAX_NAME_UNITS 255
+/* Bytes moved per libntfs-3g write (and per read from a host fd). */
+#define WRITE_CHUNK (4u * 1024 * 1024)
+#define TMP_SUFFIX ".ce-tmp"
+
+/* ---- error helpers ---- */
+
+/* Run cleanup after a failure without losing the first error. */
+struct saved_err { enum ow_error_class cls; int e; char *msg; };
+
+static void
+err_save (struct saved_err *s)
+{
+  s->cls = ow_error_class ();
+  s->e = ow_error_errno ();
+  s->msg = strdup (ow_error_message ());
+}
+
+static void
+err_restore (struct saved_err *s)
+{
+  ow_err_set (s->cls ? s->cls : OW_ERR_FAILED, s->e ? s->e : EIO, "%s",
+              s->msg ? s->msg : "out of memory");
+  free (s->msg);
+  s->msg = NULL;
+}
+
+static int
+need_write (struct ow_volume *v, const char *path)
+{
+  if (!v->write)
+    return ow_err (EROFS, "%s: the volume is open read-only", path);
+  return 0;
+}
+
+/* ---- inodes ---- */
+
+static void
+drop_dirty (ntfs_inode *ni)
+{
+  s32 i;
+
+  NInoClearDirty (ni);
+  NInoAttrListClearDirty (ni);
+  for (i = 0; i < ni->nr_extents; i++) {
+    NInoClearDirty (ni->extent_nis[i]);
+    NInoAttrListClearDirty (ni->extent_nis[i]);
+  }
+}
+
+int
+ow_ntfs_close (ntfs_inode *ni, const char *what)
+{
+  int e;
+
+  if (ni == NULL || ntfs_inode_close (ni) == 0)
+    return 0;
+  e = errno ? errno : EIO;
+  drop_dirty (ni);
+  ntfs_inode_close (ni);
+  return ow_err (e, "%s: writing the file record failed: %s", what, strerror (e));
+}
+
+/* Close NI after a change of its names or content, updating the copy of
+ * its sizes and times in DIR's index. */
+static int
+close_in_dir (ntfs_inode *ni, ntfs_inode *dir, const char *what)
+{
+  int e;
+
+  if (ntfs_inode_close_in_dir (ni, dir) == 0)
+    return 0;
+  e = errno ? errno : EIO;
+  drop_dirty (ni);
+  ntfs_inode_close (ni);
+  return ow_err (e, "%s: writing the file record failed: %s", what, strerror (e));
+}
+
+/* ---- paths and names ---- */
+
+struct split {
+  char *parent;   /* "" for the root */
+  char *leaf;
+};
+
+static void
+split_free (struct split *s)
+{
+  free (s->parent);
+  free (s->leaf);
+}
+
+static int
+split_path (const char *path, struct split *s)
+{
+  size_t len;
+  const char *end, *slash;
+
+  s->parent = s->leaf = NULL;
+  while (*path == '/')
+    path++;
+  len = strlen (path);
+  while (len > 0 && path[len - 1] == '/')
+    len--;
+  if (len == 0)
+    return ow_err_invalid ("the volume root has no name to write");
+  end = path + len;
+  for (slash = end; slash > path && slash[-1] != '/'; slash--)
+    ;
+  s->leaf = strndup (slash, (size_t) (end - slash));
+  s->parent = strndup (path, slash > path ? (size_t) (slash - 1 - path) : 0);
+  if (s->leaf == NULL || s->parent == NULL) {
+    split_free (s);
+    return ow_err (ENOMEM, "out of memory");
+  }
+  return 0;
+}
+
+/* A name Windows can open: no control characters, none of <>:"/\|?*, not
+ * "." or "..", no trailing dot or space. */
+static int
+check_new_name (const char *name, const char *path)
+{
+  size_t n = strlen (name);
+  const unsigned char *p;
+
+  if (n == 0 || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 ||
+      name[n - 1] == '.' || name[n - 1] == ' ')
+    return ow_err_invalid ("%s: '%s' is not a valid Windows file name", path, name);
+  for (p = (const unsigned char *) name; *p; p++)
+    if (*p < 0x20 || strchr ("<>:\"\\|?*", *p) != NULL)
+      return ow_err_invalid ("%s: '%s' has a character Windows does not allow in names",
+                             path, name);
+  return 0;
+}
+
+static int
+to_ucs (const char *name, const char *path, ntfschar **u)
+{
+  int n;
+
+  *u = NULL;
+  n = ntfs_mbstoucs (name, u);
+  if (n < 0)
+    return ow_err (errno ? errno : EILSEQ, "%s: cannot encode '%s' as UTF-16", path, name);
+  if (n == 0 || n > MAX_NAME_UNITS) {
+    free (*u);
+    *u = NULL;
+    return ow_err_invalid ("%s: name '%s' is empty or longer than %d UTF-16 units",
+                           path, name, MAX_NAME_UNITS);
+  }
+  return n;
+}
+
+static ntfs_inode *
+open_dir (struct ow_volume *v, const char *dirpath, const char *path)
+{
+  ntfs_inode *dir = ow_ntfs_lookup (v, dirpath);
+
+  if (dir == NULL) {
+    ow_err (errno, "%s: parent directory '%s': %m", path, dirpath);
+    return NULL;
+  }
+  if (!(dir->mrec->flags & MFT_RECORD_IS_DIRECTORY)) {
+    ntfs_inode_close (dir);
+    ow_err (ENOTDIR, "%s: '%s' is not a directory", path, dirpath);
+    return NULL;
+  }
+  return dir;
+}
+
+/* An entry of DIR matching a name case-insensitively, as stored. */
+struct entry {
+  const ntfschar *want;
+  int want_len;
+  const ntfschar *upcase;
+  u32 upcase_len;
+  bool found;
+  ntfschar *name;       /* stored name (malloc'd) */
+  int name_len;
+  MFT_REF mref;
+  unsigned dt_type;
+};
+
+static int
+match_entry (void *data, const ntfschar *name, const int name_len,
+             const int name_type, const s64 pos, const MFT_REF mref,
+             const unsigned dt_type)
+{
+  struct entry *e = data;
+
+  (void) pos;
+  /* A DOS alias names the same file as its long name: match long names. */
+  if (name_type == FILE_NAME_DOS || e->found)
+    return 0;
+  if (!ntfs_names_are_equal (name, (size_t) name_len, e->want, (size_t) e->want_len,
+                             IGNORE_CASE, e->upcase, e->upcase_len))
+    return 0;
+  e->name = malloc ((size_t) name_len * sizeof (ntfschar));
+  if (e->name == NULL)
+    return -1;
+  memcpy (e->name, name, (size_t) name_len * sizeof (ntfschar));
+  e->name_len = name_len;
+  e->mref = mref;
+  e->dt_type = dt_type;
+  e->found = true;
+  return 0;
+}
+
+/* 1 found (E filled, free E->name), 0 absent, -1 error. */
+static int
+find_entry (ntfs_inode *dir, const char *leaf, const char *path, struct entry *e)
+{
+  ntfschar *u = NULL;
+  s64 pos = 0;
+  int n, r;
+
+  memset (e, 0, sizeof *e);
+  n = to_ucs (leaf, path, &u);
+  if (n < 0)
+    return -1;
+  e->want = u;
+  e->want_len = n;
+  e->upcase = dir->vol->upcase;
+  e->upcase_len = dir->vol->upcase_len;
+  /* Case-sensitive mode hands names over as stored (see files.c). */
+  NVolSetCaseSensitive (dir->vol);
+  r = ntfs_readdir (dir, &pos, e, match_entry);
+  NVolClearCaseSensitive (dir->vol);
+  free (u);
+  e->want = NULL;
+  if (r != 0 && !e->found) {
+    free (e->name);
+    e->name = NULL;
+    return ow_err (errno ? errno : EIO, "%s: reading the parent directory: %m", path);
+  }
+  if (e->found && e->name == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  return e->found ? 1 : 0;
+}
+
+char *
+ow_ntfs_stored_name (struct ow_volume *v, const char *path)
+{
+  struct split s;
+  struct entry e;
+  ntfs_inode *dir;
+  char *out = NULL;
+  int r;
+
+  if (split_path (path, &s) == -1)
+    return NULL;
+  dir = open_dir (v, s.parent, path);
+  if (dir == NULL)
+    goto out;
+  r = find_entry (dir, s.leaf, path, &e);
+  ntfs_inode_close (dir);
+  if (r == 0)
+    ow_err (ENOENT, "%s: no such file or directory", path);
+  if (r == 1 && ntfs_ucstombs (e.name, e.name_len, &out, 0) < 0) {
+    out = NULL;
+    ow_err (errno ? errno : EILSEQ, "%s: stored name is not valid UTF-16", path);
+  }
+  if (r == 1)
+    free (e.name);
+ out:
+  split_free (&s);
+  return out;
+}
+
+/* ---- the building blocks ---- */
+
+static int
+write_content (ntfs_inode *ni, const struct ow_write_src *src, const char *path)
+{
+  ntfs_attr *na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
+  uint8_t *buf = NULL;
+  uint64_t pos = 0;
+  int r = -1;
+
+  if (na == NULL)
+    return ow_err (errno, "%s: cannot open the data stream: %m", path);
+  if (src->len > (uint64_t) INT64_MAX) {
+    ow_err (EFBIG, "%s: %" PRIu64 " bytes is too large", path, src->len);
+    goto out;
+  }
+  /* Reserving the whole size first lets libntfs-3g allocate the clusters
+   * in one run instead of growing the file chunk by chunk. */
+  if (src->len > 0 && ntfs_attr_truncate (na, (s64) src->len) != 0) {
+    ow_err (errno, "%s: cannot allocate %" PRIu64 " bytes: %m", path, src->len);
+    goto out;
+  }
+  if (src->data == NULL && src->len > 0 &&
+      (buf = malloc (src->len < WRITE_CHUNK ? (size_t) src->len : WRITE_CHUNK)) == NULL) {
+    ow_err (ENOMEM, "out of memory");
+    goto out;
+  }
+  while (pos < src->len) {
+    size_t n = src->len - pos < WRITE_CHUNK ? (size_t) (src->len - pos) : WRITE_CHUNK;
+    const uint8_t *p;
+    s64 w;
+
+    if (src->data != NULL)
+      p = (const uint8_t *) src->data + pos;
+    else {
+      size_t got = 0;
+      while (got < n) {
+        ssize_t rd = read (src->fd, buf + got, n - got);
+        if (rd == -1 && errno == EINTR)
+          continue;
+        if (rd <= 0) {
+          ow_err (rd == 0 ? EIO : errno, "%s: reading the source at byte %" PRIu64 ": %s",
+                  path, pos + got, rd == 0 ? "unexpected end of input" : strerror (errno));
+          goto out;
+        }
+        got += (size_t) rd;
+      }
+      p = buf;
+    }
+    w = ntfs_attr_pwrite (na, (s64) pos, (s64) n, p);
+    if (w != (s64) n) {
+      ow_err (w < 0 ? errno : EIO, "%s: write failed at byte %" PRIu64 ": %s", path, pos,
+              w < 0 ? strerror (errno) : "short write");
+      goto out;
+    }
+    pos += n;
+  }
+  r = 0;
+ out:
+  free (buf);
+  ntfs_attr_close (na);
+  return r;
+}
+
+int
+ow_ntfs_create_file (struct ow_volume *v, const char *path,
+                     const struct ow_write_src *src, unsigned flags,
+                     const char *sd_from)
+{
+  struct split s;
+  struct entry e;
+  ntfs_inode *dir = NULL, *ni = NULL, *from;
+  ntfschar *u = NULL;
+  void *sd = NULL;
+  size_t sdlen = 0;
+  int n, r = -1;
+  bool created = false;
+
+  if (need_write (v, path) == -1 || split_path (path, &s) == -1)
+    return -1;
+  if (check_new_name (s.leaf, path) == -1 || (n = to_ucs (s.leaf, path, &u)) < 0)
+    goto out;
+  if (sd_from != NULL) {
+    from = ow_ntfs_lookup (v, sd_from);
+    if (from == NULL) {
+      ow_err (errno, "%s: %m", sd_from);
+      goto out;
+    }
+    sd = ow_ntfs_get_sd (v, from, &sdlen);
+    ntfs_inode_close (from);
+    if (sd == NULL) {
+      ow_err_context ("%s", sd_from);
+      goto out;
+    }
+  } else if ((sd = ow_ntfs_build_sd (flags, false, &sdlen)) == NULL)
+    goto out;
+  if ((dir = open_dir (v, s.parent, path)) == NULL)
+    goto out;
+  switch (find_entry (dir, s.leaf, path, &e)) {
+  case -1: goto out;
+  case 1:
+    free (e.name);
+    ow_err (EEXIST, "%s: already exists", path);
+    goto out;
+  }
+  errno = 0;
+  ni = ntfs_create (dir, 0, u, (u8) n, S_IFREG);
+  if (ni == NULL) {
+    ow_err (errno ? errno : EIO, "%s: cannot create: %s", path, strerror (errno ? errno : EIO));
+    goto out;
+  }
+  created = true;
+  if (ow_ntfs_set_sd (v, ni, sd, sdlen) == -1) {
+    ow_err_context ("%s", path);
+    goto out;
+  }
+  if (write_content (ni, src, path) == -1)
+    goto out;
+  r = close_in_dir (ni, dir, path);
+  ni = NULL;
+ out:
+  if (ni != NULL)
+    ow_ntfs_close (ni, path);
+  if (dir != NULL)
+    ow_ntfs_close (dir, s.parent);
+  if (r == -1 && created) {
+    struct saved_err se;
+    err_save (&se);
+    if (ow_ntfs_unlink (v, path) == -1)
+      ow_debug ("%s: could not remove the partial file: %s", path, ow_error_message ());
+    err_restore (&se);
+  }
+  free (u);
+  free (sd);
+  split_free (&s);
+  return r;
+}
+
+int
+ow_ntfs_link (struct ow_volume *v, const char *existing, const char *newpath)
+{
+  struct split s;
+  struct entry e;
+  ntfs_inode *dir = NULL, *ni = NULL;
+  ntfschar *u = NULL;
+  int n, r = -1;
+
+  if (need_write (v, newpath) == -1 || split_path (newpath, &s) == -1)
+    return -1;
+  if (check_new_name (s.leaf, newpath) == -1 || (n = to_ucs (s.leaf, newpath, &u)) < 0)
+    goto out;
+  if ((dir = open_dir (v, s.parent, newpath)) == NULL)
+    goto out;
+  switch (find_entry (dir, s.leaf, newpath, &e)) {
+  case -1: goto out;
+  case 1:
+    free (e.name);
+    ow_err (EEXIST, "%s: already exists", newpath);
+    goto out;
+  }
+  ni = ow_ntfs_lookup (v, existing);
+  if (ni == NULL) {
+    ow_err (errno, "%s: %m", existing);
+    goto out;
+  }
+  if (ni->mft_no == dir->mft_no || (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY)) {
+    ow_err (EPERM, "%s: directories cannot be hard-linked", existing);
+    goto out;
+  }
+  if (ntfs_link (ni, dir, u, (u8) n) != 0) {
+    ow_err (errno ? errno : EIO, "%s: cannot link to %s: %s", newpath, existing,
+            strerror (errno ? errno : EIO));
+    goto out;
+  }
+  r = close_in_dir (ni, dir, newpath);
+  ni = NULL;
+ out:
+  if (ni != NULL)
+    ow_ntfs_close (ni, existing);
+  if (dir != NULL && ow_ntfs_close (dir, s.parent) == -1)
+    r = -1;
+  free (u);
+  split_free (&s);
+  return r;
+}
+
+int
+ow_ntfs_unlink (struct ow_volume *v, const char *path)
+{
+  struct split s;
+  struct entry e = { 0 };
+  ntfs_inode *dir = NULL, *ni = NULL;
+  int r = -1;
+
+  if (need_write (v, path) == -1 || split_path (path, &s) == -1)
+    return -1;
+  if ((dir = open_dir (v, s.parent, path)) == NULL)
+    goto out;
+  switch (find_entry (dir, s.leaf, path, &e)) {
+  case -1: goto out;
+  case 0:
+    ow_err (ENOENT, "%s: no such file or directory", path);
+    goto out;
+  }
+  if (MREF (e.mref) < FILE_first_user) {
+    ow_err (EPERM, "%s: NTFS system files are never removed", path);
+    goto out;
+  }
+  ni = ntfs_inode_open (v->vol, e.mref);
+  if (ni == NULL) {
+    ow_err (errno, "%s: cannot open: %m", path);
+    goto out;
+  }
+  if ((ni->mrec->flags & MFT_RECORD_IS_DIRECTORY) && ntfs_check_empty_dir (ni) != 0) {
+    ow_err (errno == ENOTEMPTY ? ENOTEMPTY : errno, "%s: directory is not empty", path);
+    goto out;
+  }
+  /* ntfs_delete closes both inodes, whatever happens; a NULL path makes
+   * it forget every cached path of the inode. */
+  errno = 0;
+  r = ntfs_delete (v->vol, NULL, ni, dir, e.name, (u8) e.name_len);
+  ni = dir = NULL;
+  if (r != 0)
+    r = ow_err (errno ? errno : EIO, "%s: cannot remove: %s", path,
+                strerror (errno ? errno : EIO));
+ out:
+  if (ni != NULL)
+    ntfs_inode_close (ni);
+  if (dir != NULL)
+    ntfs_inode_close (dir);
+  free (e.name);
+  split_free (&s);
+  return r;
+}
+
+int
+ow_ntfs_same_file (struct ow_volume *v, const char *a, const char *b)
+{
+  ntfs_inode *na = ow_ntfs_lookup (v, a), *nb;
+  int r;
+
+  if (na == NULL)
+    return errno == ENOENT ? 0 : ow_err (errno, "%s: %m", a);
+  nb = ow_ntfs_lookup (v, b);
+  if (nb == NULL) {
+    ntfs_inode_close (na);
+    return errno == ENOENT ? 0 : ow_err (errno, "%s: %m", b);
+  }
+  r = na->mft_no == nb->mft_no;
+  ntfs_inode_close (na);
+  ntfs_inode_close (nb);
+  return r;
+}
+
+int
+ow_ntfs_zero_data (struct ow_volume *v, const char *path, bool *changed)
+{
+  ntfs_inode *ni;
+  ntfs_attr *na = NULL;
+  uint8_t *buf = NULL, *zero = NULL;
+  s64 pos = 0;
+  int r = -1;
+
+  *changed = false;
+  if (need_write (v, path) == -1)
+    return -1;
+  ni = ow_ntfs_lookup (v, path);
+  if (ni == NULL)
+    return ow_err (errno, "%s: %m", path);
+  na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
+  if (na == NULL) {
+    ow_err (errno, "%s: cannot open the data stream: %m", path);
+    goto out;
+  }
+  if ((buf = malloc (WRITE_CHUNK)) == NULL || (zero = calloc (1, WRITE_CHUNK)) == NULL) {
+    ow_err (ENOMEM, "out of memory");
+    goto out;
+  }
+  /* Only chunks holding something are written: re-running is a no-op. */
+  while (pos < na->data_size) {
+    s64 n = na->data_size - pos < WRITE_CHUNK ? na->data_size - pos : WRITE_CHUNK;
+    s64 got = ntfs_attr_pread (na, pos, n, buf);
+    if (got != n) {
+      ow_err (got < 0 ? errno : EIO, "%s: read failed at %" PRId64, path, (int64_t) pos);
+      goto out;
+    }
+    if (memcmp (buf, zero, (size_t) n) != 0) {
+      if (ntfs_attr_pwrite (na, pos, n, zero) != n) {
+        ow_err (errno ? errno : EIO, "%s: write failed at %" PRId64 ": %s", path,
+                (int64_t) pos, strerror (errno ? errno : EIO));
+        goto out;
+      }
+      *changed = true;
+    }
+    pos += n;
+  }
+  r = 0;
+ out:
+  free (buf);
+  free (zero);
+  if (na != NULL)
+    ntfs_attr_close (na);
+  if (ow_ntfs_close (ni, path) == -1)
+    r = -1;
+  return r;
+}
+
+/* ---- public API ---- */
+
+static int
+file_write (struct ow_volume *v, const char *path, const struct ow_write_src *src,
+            unsigned flags)
+{
+  struct split s;
+  struct entry e = { 0 };
+  ntfs_inode *dir;
+  char *tmp = NULL, *final = NULL, *stored = NULL;
+  int found, r = -1;
+
+  if (need_write (v, path) == -1 || split_path (path, &s) == -1)
+    return -1;
+  if ((dir = open_dir (v, s.parent, path)) == NULL)
+    goto out;
+  found = find_entry (dir, s.leaf, path, &e);
+  ntfs_inode_close (dir);
+  if (found == -1)
+    goto out;
+  if (found == 1) {
+    if (e.dt_type == NTFS_DT_DIR) {
+      ow_err (EISDIR, "%s: is a directory", path);
+      goto out;
+    }
+    if (ntfs_ucstombs (e.name, e.name_len, &stored, 0) < 0) {
+      stored = NULL;
+      ow_err (errno ? errno : EILSEQ, "%s: stored name is not valid UTF-16", path);
+      goto out;
+    }
+  } else if (check_new_name (s.leaf, path) == -1)
+    goto out;
+  /* A replaced file keeps its stored name; a new one gets the given case. */
+  if (asprintf (&final, "%s%s%s", s.parent, *s.parent ? "/" : "", stored ? stored : s.leaf) == -1 ||
+      asprintf (&tmp, "%s%s", final, TMP_SUFFIX) == -1) {
+    final = tmp = NULL;
+    ow_err (ENOMEM, "out of memory");
+    goto out;
+  }
+  /* A .ce-tmp is only ever an unfinished write of ours. */
+  if (ow_path_exists (v, tmp) == 1 && ow_ntfs_unlink (v, tmp) == -1)
+    goto out;
+  if (ow_ntfs_create_file (v, tmp, src, flags, NULL) == -1)
+    goto out;
+  /* PATH may be missing between these steps, never partial. */
+  if (found == 1 && ow_ntfs_unlink (v, final) == -1)
+    goto out;
+  if (ow_ntfs_link (v, tmp, final) == -1 || ow_ntfs_unlink (v, tmp) == -1)
+    goto out;
+  r = 0;
+  ow_debug ("%s: %" PRIu64 " bytes written%s", final, src->len,
+            flags & OW_WRITE_PROTECTED ? " (protected)" : "");
+ out:
+  free (e.name);
+  free (stored);
+  free (final);
+  free (tmp);
+  split_free (&s);
+  return r;
+}
+
+int
+ow_file_write (struct ow_volume *v, const char *path, const void *data, size_t len,
+               unsigned flags)
+{
+  struct ow_write_src src = { .data = data ? data : "", .fd = -1, .len = len };
+
+  if (data == NULL && len > 0)
+    return ow_err_invalid ("%s: no data", path);
+  return file_write (v, path, &src, flags);
+}
+
+int
+ow_file_write_fd (struct ow_volume *v, const char *path, int fd, uint64_t len,
+                  unsigned flags)
+{
+  struct ow_write_src src = { .data = NULL, .fd = fd, .len = len };
+
+  if (fd < 0)
+    return ow_err_invalid ("%s: bad source file descriptor", path);
+  return file_write (v, path, &src, flags);
+}
+
+int
+ow_path_delete (struct ow_volume *v, const char *path)
+{
+  return ow_ntfs_unlink (v, path);
+}
+
+static int
+make_dir (struct ow_volume *v, ntfs_inode *parent, const char *name, const char *path,
+          unsigned flags)
+{
+  ntfschar *u = NULL;
+  void *sd = NULL;
+  size_t sdlen;
+  ntfs_inode *ni;
+  int n, r = -1;
+
+  if (check_new_name (name, path) == -1 || (n = to_ucs (name, path, &u)) < 0)
+    return -1;
+  if ((sd = ow_ntfs_build_sd (flags, true, &sdlen)) == NULL)
+    goto out;
+  errno = 0;
+  ni = ntfs_create (parent, 0, u, (u8) n, S_IFDIR);
+  if (ni == NULL) {
+    ow_err (errno ? errno : EIO, "%s: cannot create directory: %s", path,
+            strerror (errno ? errno : EIO));
+    goto out;
+  }
+  if (ow_ntfs_set_sd (v, ni, sd, sdlen) == -1) {
+    ow_err_context ("%s", path);
+    close_in_dir (ni, parent, path);
+    goto out;
+  }
+  r = close_in_dir (ni, parent, path);
+ out:
+  free (u);
+  free (sd);
+  return r;
+}
+
+int
+ow_dir_create (struct ow_volume *v, const char *path, unsigned flags)
+{
+  char *copy = strdup (path), *save = NULL, *comp;
+  char *sofar = NULL;
+  int r = -1;
+
+  if (copy == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  if (need_write (v, path) == -1)
+    goto out;
+  for (comp = strtok_r (copy, "/", &save); comp; comp = strtok_r (NULL, "/", &save)) {
+    ntfs_inode *parent, *ni;
+    char *prefix = sofar ? strdup (sofar) : strdup ("");
+    char *next = NULL;
+
+    if (prefix == NULL || asprintf (&next, "%s%s%s", prefix, *prefix ? "/" : "", comp) == -1) {
+      free (prefix);
+      ow_err (ENOMEM, "out of memory");
+      goto out;
+    }
+    free (sofar);
+    sofar = next;
+    ni = ow_ntfs_lookup (v, sofar);
+    if (ni != NULL) {
+      bool dir = ni->mrec->flags & MFT_RECORD_IS_DIRECTORY;
+      ntfs_inode_close (ni);
+      free (prefix);
+      if (!dir) {
+        ow_err (ENOTDIR, "%s: '%s' exists and is not a directory", path, sofar);
+        goto out;
+      }
+      continue;
+    }
+    if (errno != ENOENT) {
+      free (prefix);
+      ow_err (errno, "%s: %m", sofar);
+      goto out;
+    }
+    parent = open_dir (v, prefix, path);
+    free (prefix);
+    if (parent == NULL)
+      goto out;
+    if (make_dir (v, parent, comp, sofar, flags) == -1) {
+      ntfs_inode_close (parent);
+      goto out;
+    }
+    if (ow_ntfs_close (parent, path) == -1)
+      goto out;
+  }
+  r = 0;
+ out:
+  free (sofar);
+  free (copy);
+  return r;
+}
+
+int
+ow_volume_sync (struct ow_volume *v)
+{
+  ntfs_volume *nv = v->vol;
+  ntfs_inode *sys[] = { nv->mft_ni, nv->mftmirr_ni, nv->lcnbmp_ni };
+  size_t i;
+
+  if (!v->write)
+    return 0;
+  /* Records of $MFT, $MFTMirr and $Bitmap change when they grow and are
+   * otherwise only written at unmount. */
+  for (i = 0; i < sizeof sys / sizeof sys[0]; i++)
+    if (sys[i] != NULL && (NInoDirty (sys[i]) || NInoAttrListDirty (sys[i])) &&
+        ntfs_inode_sync (sys[i]) != 0)
+      return ow_err (errno ? errno : EIO, "NTFS volume at offset %" PRIu64
+                     ": writing system file records: %s", v->start,
+                     strerror (errno ? errno : EIO));
+  if (nv->dev->d_ops->sync (nv->dev) != 0)
+    return ow_err (errno ? errno : EIO, "NTFS volume at offset %" PRIu64 ": flush: %s",
+                   v->start, strerror (errno ? errno : EIO));
+  return 0;
+}
