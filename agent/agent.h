@@ -178,21 +178,14 @@ int ce_auth_check (const char *authorization, const struct sockaddr *peer,
 
 struct ce_job_ctx;
 
-/* The schema of one job type: which top-level fields it accepts besides
- * "type", which it requires, and semantic checks after the schema pass. */
-struct ce_job_schema {
-  const char *name;
-  const char *const *fields;     /* NULL-terminated */
-  const char *const *required;   /* NULL-terminated */
-  int (*validate) (const json_t *doc, struct ce_error *err);
-};
-
-/* Parse and validate a job document strictly: unknown fields name the
- * field, wrong types name the JSON path.  Returns the schema of its type;
- * *DOC gets a new reference. */
-const struct ce_job_schema *ce_jobdoc_parse (const char *buf, size_t len,
-                                             json_t **doc,
-                                             struct ce_error *err);
+/* Parse a job document with libofflinewin's strict parser (ow_job_parse:
+ * the one schema shared with `ce-offline --job`), plus what the agent needs
+ * on top (a "disk").  Errors become 400 with a code (malformedJson,
+ * unknownField, invalidType, missingField, invalidValue) and the parser's
+ * message, which names the field or JSON path.  Returns the job type name
+ * (static); *DOC gets the validated document. */
+const char *ce_jobdoc_parse (const char *buf, size_t len, json_t **doc,
+                             struct ce_error *err);
 
 /* ---- jobs/types.c ------------------------------------------------------ */
 
@@ -218,6 +211,8 @@ void ce_job_progress (struct ce_job_ctx *ctx, int percent, const char *step);
 void ce_job_log (struct ce_job_ctx *ctx, enum ce_log_level level,
                  const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 bool ce_job_canceled (struct ce_job_ctx *ctx);
+/* The cancel flag as an int, for engine options (ow_prepare_options). */
+volatile int *ce_job_cancel_flag (struct ce_job_ctx *ctx);
 
 /* POST /v1/jobs.  Returns {"id","status"}; *ID_OUT (malloc'd). */
 json_t *ce_jobs_start (const char *body, size_t len, char **id_out,

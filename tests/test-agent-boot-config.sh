@@ -57,7 +57,8 @@ cp "$TMP/saved.json" "$TMP/fwcfg-raw"
 AGENT_PID=$!
 on_exit "_kill_agent $AGENT_PID"
 for ((i = 0; i < 300; i++)); do grep -q CE-AGENT-READY "$TMP/agent.out" && break; sleep 0.1; done
-expect_grep CE-AGENT-READY "$TMP/agent.out" "ready with the fw_cfg config"
+grep -q CE-AGENT-READY "$TMP/agent.out" || { cat "$TMP/agent.err"; ps -o pid,stat,etime,args -p "$AGENT_PID" || true; fail "not ready with the fw_cfg config"; }
+echo "ok: ready with the fw_cfg config"
 expect_grep 'fw_cfg' "$TMP/agent.err" "fw_cfg source logged"
 grep -q "$(cat "$AGENT_TOKEN_FILE")" "$TMP/agent.err" && fail "token logged"
 stop_agent

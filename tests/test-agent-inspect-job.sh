@@ -54,7 +54,7 @@ expect_error_code diskNotFound
 
 # A pending job type is accepted, then fails saying so.
 expect_status 202 POST /v1/jobs -H 'Content-Type: application/json' \
-  -d "{\"type\":\"export\",\"disk\":\"$TMP/zero.img\",\"format\":\"vhdx\",\"output\":\"/tmp/x.vhdx\"}"
+  -d "{\"type\":\"export\",\"disk\":\"$TMP/zero.img\",\"format\":\"vhdx\",\"outputStorageLocation\":{\"location\":\"$TMP/out\"},\"outputImageFilename\":\"x.vhdx\"}"
 id3=$(jq -r .id "$TMP/body")
 expect_eq "$(wait_job "$id3")" failed "pending job type"
 expect_status 200 GET "/v1/jobs/$id3"

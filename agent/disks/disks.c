@@ -297,9 +297,14 @@ list_host (bool with_inspect)
 json_t *
 ce_disks_list (bool with_inspect)
 {
+  json_t *r;
   if (ce_agent.host_mode && (ce_agent.nhost_disks > 0 || !ce_agent.sysfs_root))
-    return list_host (with_inspect);
-  return list_sysfs (ce_agent.sysfs_root ? ce_agent.sysfs_root : "/sys", with_inspect);
+    r = list_host (with_inspect);
+  else
+    r = list_sysfs (ce_agent.sysfs_root ? ce_agent.sysfs_root : "/sys", with_inspect);
+  /* Engine messages live in this (connection) thread's storage. */
+  ow_error_clear ();
+  return r;
 }
 
 static bool

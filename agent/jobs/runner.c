@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "offlinewin.h"
 
 enum job_status { JOB_IN_PROGRESS, JOB_COMPLETE, JOB_FAILED, JOB_CANCELED };
 
@@ -31,6 +32,7 @@ struct ce_job_ctx {
   json_t *log;                 /* array of line objects */
   long log_dropped;            /* lines beyond CE_MAX_JOB_LOG_LINES */
   atomic_bool cancel;
+  volatile int cancel_int;      /* the same, for engine APIs taking int* */
   struct ce_job_ctx *next;
 };
 
@@ -40,6 +42,19 @@ static struct ce_job_ctx *jobs;           /* newest first */
 static size_t njobs;
 static struct ce_job_ctx *running;
 static unsigned live_workers;            /* threads not yet exited */
+
+static void
+request_cancel (struct ce_job_ctx *j)
+{
+  atomic_store (&j->cancel, true);
+  j->cancel_int = 1;
+}
+
+volatile int *
+ce_job_cancel_flag (struct ce_job_ctx *j)
+{
+  return &j->cancel_int;
+}
 
 static struct ce_job_ctx *
 find_locked (const char *id)
@@ -192,6 +207,7 @@ worker (void *arg)
   json_decref (final);
   json_decref (result);
   ce_error_clear (&err);
+  ow_error_clear ();     /* engine messages are per thread */
   pthread_mutex_lock (&lock);
   live_workers--;
   pthread_cond_broadcast (&changed);
@@ -204,7 +220,7 @@ ce_jobs_start (const char *body, size_t len, char **id_out,
                struct ce_error *err)
 {
   json_t *doc = NULL, *reply = NULL;
-  const struct ce_job_schema *schema;
+  const char *type;
   const struct ce_job_type *jt;
   struct ce_job_ctx *j = NULL;
   pthread_attr_t attr;
@@ -212,17 +228,16 @@ ce_jobs_start (const char *body, size_t len, char **id_out,
   int e;
 
   *id_out = NULL;
-  schema = ce_jobdoc_parse (body, len, &doc, err);
-  if (!schema)
+  type = ce_jobdoc_parse (body, len, &doc, err);
+  if (!type)
     return NULL;
-  jt = ce_job_type_find (schema->name);
+  jt = ce_job_type_find (type);
   if (!jt) {
-    ce_error_set (err, CE_E_INTERNAL, "internal", "no runner for job type '%s'",
-                  schema->name);
+    ce_error_set (err, CE_E_INTERNAL, "internal", "no runner for job type '%s'", type);
     goto out;
   }
   j = calloc (1, sizeof *j);
-  if (!j || ce_uuid (j->id) == -1 || !(j->type = strdup (schema->name)) ||
+  if (!j || ce_uuid (j->id) == -1 || !(j->type = strdup (type)) ||
       !(j->log = json_array ()) || !(j->step = strdup ("queued"))) {
     ce_error_set (err, CE_E_INTERNAL, "internal", "cannot allocate the job");
     goto out;
@@ -342,7 +357,7 @@ ce_jobs_cancel (const char *id, struct ce_error *err)
   pthread_mutex_lock (&lock);
   struct ce_job_ctx *j = find_locked (id);
   if (j && j->status == JOB_IN_PROGRESS) {
-    atomic_store (&j->cancel, true);
+    request_cancel (j);
     was_running = true;
   }
   if (j)
@@ -406,7 +421,7 @@ ce_jobs_cancel_and_wait (const char *why, double timeout)
   pthread_mutex_lock (&lock);
   j = running;
   if (j)
-    atomic_store (&j->cancel, true);
+    request_cancel (j);
   pthread_mutex_unlock (&lock);
   if (j)
     ce_job_log (j, CE_LOG_WARN, "canceling: %s", why);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The job types the runner knows and what each does on the worker thread.
  * Schemas (fields, validation) live in jobdoc.c; this file holds bodies. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -81,9 +83,98 @@ run_inspect (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
   return r;
 }
 
-/* PENDING ENGINE: prepare/export/publish are accepted and validated (the
- * schema in jobdoc.c is final) but the engine that performs them is not in
- * libofflinewin yet.  The job fails honestly instead of pretending. */
+static void
+prepare_progress (void *opaque, int percent, const char *step)
+{
+  ce_job_progress (opaque, percent, step);
+}
+
+/* "NAME=PATH" for each artifact the job names that is in the store; the
+ * engine checks presence and digests against the job and says what is
+ * missing. */
+static char **
+artifact_args (const json_t *doc)
+{
+  json_t *arts = json_object_get (doc, "artifacts");
+  size_t n = json_object_size (arts), i = 0;
+  const char *name;
+  json_t *v;
+  char **out = calloc (n + 1, sizeof *out);
+
+  if (!out)
+    return NULL;
+  json_object_foreach (arts, name, v) {
+    char *path = ce_artifact_path (name);
+    if (path && asprintf (&out[i], "%s=%s", name, path) != -1)
+      i++;
+    free (path);
+  }
+  return out;
+}
+
+static int
+run_prepare (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
+             struct ce_error *err)
+{
+  char *path = NULL, *text = NULL, *res = NULL, **arts = NULL;
+  struct ow_job *job = NULL;
+  int r = -1;
+
+  ce_job_progress (ctx, 0, "waiting for the disk");
+  path = wait_for_disk (ctx, doc, err);
+  if (!path)
+    goto out;
+  text = json_dumps (doc, JSON_COMPACT);
+  job = text ? ow_job_parse (text, strlen (text)) : NULL;
+  arts = artifact_args (doc);
+  if (!job || !arts) {
+    ce_error_set (err, CE_E_INTERNAL, "internal", "cannot prepare the job: %s",
+                  ow_error_message ());
+    goto out;
+  }
+  struct ow_prepare_options opts = {
+    .dry_run = false,
+    .artifacts = (const char *const *) arts,
+    .progress = prepare_progress,
+    .opaque = ctx,
+    .cancel = ce_job_cancel_flag (ctx),
+  };
+  ce_job_log (ctx, CE_LOG_INFO, "prepare: %s%s", path,
+              json_is_true (json_object_get (doc, "dryRun")) ? " (dry run)" : "");
+  r = ow_prepare (path, job, &opts, &res);
+  if (res) {
+    *result = json_loads (res, 0, NULL);
+    if (r == -1 && *result) {
+      /* Keep the engine's partial result (plan, notes) with the error. */
+      json_object_set_new (*result, "failed", json_true ());
+    }
+  }
+  if (r == -1) {
+    enum ow_error_class cls = ow_error_class ();
+    ce_job_log (ctx, CE_LOG_ERROR, "prepare failed: %s", ow_error_message ());
+    ce_error_set (err, CE_E_INTERNAL,
+                  cls == OW_ERR_UNSAFE ? "unsafeDisk"
+                  : cls == OW_ERR_INVALID ? "invalidJob"
+                  : ow_error_errno () == ECANCELED ? "canceled" : "prepareFailed",
+                  "%s", ow_error_message ());
+    json_decref (*result);
+    *result = NULL;
+    goto out;
+  }
+  ce_job_progress (ctx, 100, "done");
+ out:
+  ow_strv_free (arts);
+  ow_job_free (job);
+  free (res);
+  free (text);
+  free (path);
+  return r;
+}
+
+/* PENDING ENGINE: export/publish/prepareAndPublish are accepted and
+ * validated (ow_job_parse owns the schema) but the agent does not drive the
+ * export writer yet (outputStorageLocation shares are not mounted by the
+ * agent).  The job fails honestly instead of pretending. */
 static int
 run_pending (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
              struct ce_error *err)
@@ -98,7 +189,7 @@ run_pending (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
 
 static const struct ce_job_type types[] = {
   { "inspect", run_inspect },
-  { "prepare", run_pending },             /* PENDING ENGINE */
+  { "prepare", run_prepare },
   { "export", run_pending },              /* PENDING ENGINE */
   { "publish", run_pending },             /* PENDING ENGINE */
   { "prepareAndPublish", run_pending },   /* PENDING ENGINE */
