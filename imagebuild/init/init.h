@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ce-init: PID 1 of the Compositing Engine appliance.  One concern per file:
+ *   main.c     the PID 1 flow, supervision, power-off; multi-call dispatch
+ *   setup.c    mounts, console, entropy, clock
+ *   net.c      loopback, one udhcpc per interface, the udhcpc event hook
+ *   bootdisk.c find and mount (read-only) our own boot partition
+ *   cmdline.c  the kernel command line
+ * Everything logs to the serial console (stderr) as "ce-init: ...". */
+#ifndef CE_INIT_H
+#define CE_INIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Paths inside the initramfs (imagebuild/mkinitramfs puts them there). */
+#define INIT_AGENT_PATH    "/usr/bin/ce-agent"
+#define INIT_UDHCPC_PATH   "/sbin/udhcpc"
+#define INIT_HOOK_PATH     "/sbin/dhcp-hook"     /* link to init: udhcpc events */
+#define INIT_SHELL_PATH    "/bin/sh"             /* only in DEBUG=1 images */
+#define INIT_RUN_DIR       "/run/ce"
+#define INIT_NET_DIR       "/run/ce/net"
+#define INIT_BOOT_MOUNT    "/run/ce/boot"
+#define INIT_RESOLV_CONF   "/etc/resolv.conf"
+#define INIT_CA_BUNDLE     "/etc/ssl/certs/ca-certificates.crt"
+/* The GPT name imagebuild/mkdisk gives the EFI system partition. */
+#define INIT_BOOT_PARTNAME "ce-appliance-esp"
+
+/* Limits. */
+#define MAX_CMDLINE        4096     /* bytes of /proc/cmdline we read */
+#define MAX_NET_IFACES     16       /* interfaces we run DHCP on */
+#define NET_APPEAR_SECONDS 5        /* wait for a NIC driver to register */
+#define DHCP_WAIT_SECONDS  10       /* wait for a first lease before the agent */
+#define STOP_GRACE_SECONDS 30       /* SIGTERM to SIGKILL on shutdown */
+#define ENTROPY_SEED_BYTES 64
+
+void init_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+double init_mono (void);
+
+/* setup.c */
+int init_mounts (void);
+void init_console (void);
+void init_entropy (void);
+void init_clock (void);
+
+/* cmdline.c: the value of KEY=VALUE on the kernel command line (malloc'd;
+ * "" for a bare KEY), or NULL. */
+char *init_cmdline_get (const char *key);
+
+/* net.c */
+int init_loopback (void);
+/* Start one udhcpc per interface; returns how many were started. */
+size_t init_dhcp_start (pid_t *pids, char (*names)[32], size_t max);
+pid_t init_dhcp_spawn (const char *ifname);
+bool init_dhcp_wait (double seconds);
+int init_dhcp_hook (int argc, char **argv);
+
+/* bootdisk.c */
+void init_mount_boot (void);
+
+#endif

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The appliance: kernel (cached outside the tree), ce-init, initramfs, the
+# bootable disk and its per-platform formats, the QEMU smoke test, the demo.
+#   make kernel            $(IMG_DIR)/kernel/{bzImage,config,gen_init_cpio}
+#   make image [DEBUG=1]   $(IMG_DIR)/ce-appliance.{raw,qcow2,vhd,vmdk,ova},
+#                          $(IMG_DIR)/ce-appliance-gce.tar.gz
+#   make smoke             boot it under QEMU (BIOS and UEFI) and drive a job
+#   make demo-appliance    the end-to-end demo (make demo once the lead switches)
+# The image holds release binaries: build it with SANITIZE=0 (the default).
+IMG_DIR     := $(BUILD)/image
+DEBUG       ?= 0
+INIT_SRCS   := $(sort $(wildcard imagebuild/init/*.c))
+INIT_OBJS   := $(INIT_SRCS:%.c=$(BUILD)/%.o)
+CE_INIT     := $(IMG_DIR)/ce-init
+KERNEL_DIR  := $(IMG_DIR)/kernel
+ICU_STUB    := $(IMG_DIR)/libicudata-stub.so
+# The ICU data symbol and soname the host's libicuuc links against (empty if
+# ce-agent does not pull ICU in at all).
+ICU_LIB     := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libicudata.so.[0-9]*))
+ICU_SYMBOL  := $(if $(ICU_LIB),$(shell nm -D --defined-only $(ICU_LIB) 2>/dev/null | \
+                 awk '/ R icudt[0-9]+_dat$$/ { print $$3 }'))
+IMG_FORMATS := $(IMG_DIR)/ce-appliance.qcow2 $(IMG_DIR)/ce-appliance.vhd \
+               $(IMG_DIR)/ce-appliance.vmdk $(IMG_DIR)/ce-appliance.ova \
+               $(IMG_DIR)/ce-appliance-gce.tar.gz
+
+.PHONY: kernel image smoke demo-appliance deps-appliance FORCE
+
+# The appliance needs more than the top-level deps check looks for (QEMU,
+# OVMF, syslinux, linux-source...): install-deps is quick when all is there.
+deps-appliance: deps
+	@scripts/install-deps
+$(INIT_OBJS): CPPFLAGS += -DCE_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo dev)"'
+
+# Static: PID 1 must start before any library could be found.
+$(CE_INIT): $(INIT_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -static -o $@ $(INIT_OBJS)
+
+$(ICU_STUB): imagebuild/icudata-stub.c
+	@mkdir -p $(@D)
+	$(CC) -shared -nostdlib -fPIC -O2 -Wall -Wextra -Werror \
+	  -DICU_DATA_SYMBOL=$(ICU_SYMBOL) -Wl,-soname,$(notdir $(ICU_LIB)) -o $@ $<
+
+# scripts/kernel-build is quick when its cache holds the kernel and copies
+# only changed files, so this runs every time.
+kernel: $(KERNEL_DIR)/bzImage
+$(KERNEL_DIR)/bzImage: FORCE | deps-appliance
+	scripts/kernel-build $(KERNEL_DIR) >/dev/null
+$(KERNEL_DIR)/gen_init_cpio: $(KERNEL_DIR)/bzImage
+
+# DEBUG changes the initramfs and the command line: remember the last value.
+$(IMG_DIR)/.debug-$(DEBUG):
+	@mkdir -p $(@D)
+	@rm -f $(IMG_DIR)/.debug-*
+	@touch $@
+
+$(IMG_DIR)/initramfs.cpio.lz4: $(CE_INIT) $(BUILD)/bin/ce-agent $(KERNEL_DIR)/gen_init_cpio \
+                               imagebuild/mkinitramfs $(if $(ICU_SYMBOL),$(ICU_STUB)) \
+                               $(IMG_DIR)/.debug-$(DEBUG)
+	@test "$(SANITIZE)" = 0 || { echo "make image: needs SANITIZE=0 (release binaries)"; exit 1; }
+	DEBUG=$(DEBUG) $(if $(ICU_SYMBOL),CE_ICUDATA_STUB=$(ICU_STUB)) imagebuild/mkinitramfs \
+	  $(KERNEL_DIR)/gen_init_cpio $(CE_INIT) $(BUILD)/bin/ce-agent $@
+
+$(IMG_DIR)/ce-appliance.raw: $(KERNEL_DIR)/bzImage $(IMG_DIR)/initramfs.cpio.lz4 imagebuild/mkdisk
+	DEBUG=$(DEBUG) imagebuild/mkdisk $(KERNEL_DIR)/bzImage $(IMG_DIR)/initramfs.cpio.lz4 $@
+
+$(IMG_FORMATS) &: $(IMG_DIR)/ce-appliance.raw imagebuild/mkformats imagebuild/mkovf
+	imagebuild/mkformats $< $(IMG_DIR)
+
+image: deps-appliance $(IMG_DIR)/ce-appliance.raw $(IMG_FORMATS)
+
+# The smoke tests with this tree's binaries (make check runs them too,
+# against the sanitizer build's cectl).
+smoke: image test-progs
+	@CE_BUILD=$(BUILD) CE_IMAGE_DIR=$(IMG_DIR) tests/run-tests.sh test-smoke-
+
+demo-appliance: deps-appliance all test-progs image
+	@CE_BUILD=$(BUILD) CE_IMAGE_DIR=$(IMG_DIR) scripts/appliance-demo

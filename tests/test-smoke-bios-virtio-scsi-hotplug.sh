@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The appliance boots under SeaBIOS (QEMU TCG), its agent answers through a
+# hostfwd, a Windows disk hot-plugged on virtio-scsi after the agent is ready
+# (as a controller attaches it) is listed and worked on through cectl, and
+# the VM powers itself off on `cectl complete`.  The disk is then checked on
+# the host with libguestfs and hivexget.
+. tests/functions.sh
+. tests/agent-functions.sh
+. tests/smoke-functions.sh
+smoke_requires
+requires virt-inspector
+requires hivexget
+requires xmllint
+
+disk=$(fixture_copy win2022-bios-vda)
+cp "$(fixture win2022-bios-vda).facts.json" "$disk.facts.json"
+write_config
+smoke_boot bios -device virtio-scsi-pci,id=scsi0
+smoke_wait_ready
+echo "boot to ready (BIOS): ${SMOKE_READY_SECONDS}s"
+
+smoke_hmp "drive_add 0 if=none,id=win,format=raw,file=$disk" | tee "$TMP/hmp.out"
+smoke_hmp "device_add scsi-hd,drive=win,bus=scsi0.0,serial=CEWIN0001" | tee -a "$TMP/hmp.out"
+grep -qi 'error\|could not' "$TMP/hmp.out" && fail "hot-plug failed: $(cat "$TMP/hmp.out")"
+smoke_drive "$disk" CEWIN0001

@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The appliance boots under OVMF through the removable-media path with a
+# fresh variable store, a Windows disk attached as NVMe at boot is listed
+# and worked on through cectl, and the VM powers itself off on
+# `cectl complete`.  The disk is then checked with libguestfs and hivexget.
+. tests/functions.sh
+. tests/agent-functions.sh
+. tests/smoke-functions.sh
+smoke_requires
+requires virt-inspector
+requires hivexget
+requires xmllint
+
+disk=$(fixture_copy win2022-bios-vda)
+cp "$(fixture win2022-bios-vda).facts.json" "$disk.facts.json"
+write_config
+smoke_boot uefi -drive "file=$disk,if=none,id=win,format=raw" -device nvme,drive=win,serial=CEWIN0002
+smoke_wait_ready
+echo "boot to ready (UEFI): ${SMOKE_READY_SECONDS}s"
+smoke_serial | grep -aq 'ce.boot=uefi' || smoke_serial | grep -aq 'EFI v' ||
+  fail "no sign of a UEFI boot on the serial log"
+smoke_drive "$disk" CEWIN0002
