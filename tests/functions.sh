@@ -4,7 +4,7 @@ set -euo pipefail
 CE_TOP=${CE_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 cd "$CE_TOP"
 CE_BUILD=${CE_BUILD:-build/asan}
-CE_OFFLINE=$CE_TOP/$CE_BUILD/bin/ce-offline
+CE_OFFLINE=${CE_OFFLINE:-$CE_TOP/$CE_BUILD/bin/ce-offline}
 FIXTOOLS=$CE_TOP/$CE_BUILD/tests/fixtures
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=99}
 

@@ -113,8 +113,10 @@ check_value (const char *name, const char *val, const char *path)
       return -1;
     if (hosts[0] == NULL)
       r = ow_err_invalid ("%s: no controller given", path);
+    /* Controllers are named by FQDN (IPS): a single label is refused, as
+     * it is usually a typo or a space inside a name. */
     for (size_t i = 0; r == 0 && hosts[i]; i++)
-      if (!ow_job_hostname_ok (hosts[i]))
+      if (!ow_job_hostname_ok (hosts[i]) || strchr (hosts[i], '.') == NULL)
         r = ow_err_invalid ("%s: '%s' is not a valid host name (FQDN expected, e.g. "
                             "ddc1.corp.example)", path, hosts[i]);
     ow_strv_free (hosts);

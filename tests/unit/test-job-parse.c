@@ -43,6 +43,7 @@ static const struct row rows[] = {
   { "{\"type\":\"prepare\",\"xdReconfigure\":[{\"ParameterName\":\"controllers\",\"ParameterValue\":\"bad_host!.corp\"}]}",
     "$.xdReconfigure[0].ParameterValue: 'bad_host!.corp' is not a valid host name" },
   { "{\"type\":\"prepare\",\"xdReconfigure\":[{\"ParameterName\":\"controllers\",\"ParameterValue\":\"-a.corp\"}]}", "not a valid host name" },
+  { "{\"type\":\"prepare\",\"xdReconfigure\":[{\"ParameterName\":\"controllers\",\"ParameterValue\":\"ddc1\"}]}", "'ddc1' is not a valid host name" },
   { "{\"type\":\"prepare\",\"xdReconfigure\":[{\"ParameterName\":\"portnumber\",\"ParameterValue\":\"70000\"}]}", "not a port number" },
   { "{\"type\":\"prepare\",\"xdReconfigure\":[{\"ParameterName\":\"portnumber\",\"ParameterValue\":80}]}", "ParameterValue: expected a string" },
   { "{\"type\":\"prepare\",\"xdReconfigure\":[{\"ParameterName\":\"colour\",\"ParameterValue\":\"x\"}]}", "'colour' is not one of controllers" },
