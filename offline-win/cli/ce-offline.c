@@ -11,6 +11,7 @@ usage (FILE *f)
 {
   fputs ("Usage:\n"
          "  ce-offline inspect DISK [--json]\n"
+         "  ce-offline prepare DISK --job FILE [--dry-run] [--json] [--artifact NAME=PATH]...\n"
          "  ce-offline hive-recover HIVE --output FILE [--json]\n"
          "  ce-offline --help | --version\n"
          "\n"

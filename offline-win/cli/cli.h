@@ -28,6 +28,7 @@ int cli_usage_error (const char *fmt, const char *arg);
 
 /* One function per command, each in its own file. */
 int cmd_inspect (int argc, char **argv);
+int cmd_prepare (int argc, char **argv);
 int cmd_hive_recover (int argc, char **argv);
 
 #endif

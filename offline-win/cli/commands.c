@@ -6,6 +6,7 @@
 
 const struct cli_command cli_commands[] = {
   { "inspect", cmd_inspect },
+  { "prepare", cmd_prepare },
   { "hive-recover", cmd_hive_recover },
   { NULL, NULL },
 };

@@ -128,8 +128,9 @@ open_target (struct engine *e)
   e->ctx.systemroot = root + (*root == '/');
   e->ctx.control_set = json_string_value (json_object_get (e->facts, "currentControlSet"));
   e->ctx.drive_letter = json_string_value (json_object_get (e->facts, "driveLetter"));
-  e->vol = ow_volume_open (e->disk, e->ctx.part->start, e->ctx.part->size,
-                           e->dry_run ? 0 : OW_VOL_WRITE);
+  /* Plan on a read-only mount: a job with nothing to do must not write a
+   * byte (a read-write mount already resets the NTFS journal). */
+  e->vol = ow_volume_open (e->disk, e->ctx.part->start, e->ctx.part->size, 0);
   if (e->vol == NULL)
     return -1;
   e->ctx.disk = e->disk;
@@ -286,6 +287,16 @@ ow_prepare (const char *spec, const struct ow_job *job,
     ow_err (ECANCELED, "canceled before any change was written");
     goto out;
   }
+  if (e.plan.n == 0) {
+    r = 0;
+    goto out;
+  }
+  /* Same volume, now read-write: ow_volume_open re-checks every safety
+   * condition before mounting. */
+  ow_volume_close (e.vol);
+  e.vol = e.ctx.vol = ow_volume_open (e.disk, e.ctx.part->start, e.ctx.part->size, OW_VOL_WRITE);
+  if (e.vol == NULL)
+    goto out;
   r = ow_prepare_apply (&e.ctx, &e.plan, opts);
   if (r == 0)
     progress (&e, 100, "complete");
