@@ -33,8 +33,8 @@ nochanges() {
 
 plan "{\"provisioningType\":\"Pvs\",\"installPvs\":\"7.31.0\",\"artifacts\":{\"pvs-7.31.0\":\"sha256:$SUM\"}}" \
   --artifact pvs-7.31.0="$TMP/PVS_Device_x64.exe"
-if step message | grep -q 'built without libcrypto'; then
-  echo "op-harness was linked without libcrypto (add it to PKGS in the Makefile)"
+if step message | grep -q 'libcrypto (OpenSSL 3) is not available'; then
+  echo "libcrypto.so.3 is not installed"
   exit 77
 fi
 expect_eq "$(step status)" planned "verified artifact: step"

@@ -11,19 +11,11 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include <dlfcn.h>
+
 #include <openssl/evp.h>
 
 #include "prepare.h"
-
-/* Weak until libcrypto is in the Makefile's PKGS for every program that
- * links the library: without it the link still succeeds and hashing
- * fails cleanly (the step fails, nothing is installed unchecked). */
-#pragma weak EVP_MD_CTX_new
-#pragma weak EVP_MD_CTX_free
-#pragma weak EVP_sha256
-#pragma weak EVP_DigestInit_ex
-#pragma weak EVP_DigestUpdate
-#pragma weak EVP_DigestFinal_ex
 
 extern const char ow_data_components[], ow_data_components_end[];
 
@@ -209,19 +201,55 @@ detect (struct ow_prep_ctx *ctx, json_t *det, char **what)
 
 /* ---- artifacts ----------------------------------------------------- */
 
+/* OpenSSL's EVP digest API, resolved from libcrypto at run time: the
+ * Makefile's PKGS does not link libcrypto into every program yet, and a
+ * weak reference would be dropped by --as-needed.  Once libcrypto is in
+ * PKGS this table can become direct calls. */
+struct evp_api {
+  EVP_MD_CTX *(*ctx_new) (void);
+  void (*ctx_free) (EVP_MD_CTX *);
+  const EVP_MD *(*sha256) (void);
+  int (*init) (EVP_MD_CTX *, const EVP_MD *, ENGINE *);
+  int (*update) (EVP_MD_CTX *, const void *, size_t);
+  int (*final) (EVP_MD_CTX *, unsigned char *, unsigned int *);
+};
+
+static const char *const libcrypto_names[] = { "libcrypto.so.3", "libcrypto.so", NULL };
+
+static int
+evp_api (struct evp_api *api)
+{
+  static void *lib;
+
+  for (size_t i = 0; lib == NULL && libcrypto_names[i]; i++)
+    lib = dlopen (libcrypto_names[i], RTLD_NOW | RTLD_LOCAL);
+  if (lib == NULL)
+    return ow_err (ENOSYS, "SHA-256: libcrypto (OpenSSL 3) is not available");
+  *(void **) &api->ctx_new = dlsym (lib, "EVP_MD_CTX_new");
+  *(void **) &api->ctx_free = dlsym (lib, "EVP_MD_CTX_free");
+  *(void **) &api->sha256 = dlsym (lib, "EVP_sha256");
+  *(void **) &api->init = dlsym (lib, "EVP_DigestInit_ex");
+  *(void **) &api->update = dlsym (lib, "EVP_DigestUpdate");
+  *(void **) &api->final = dlsym (lib, "EVP_DigestFinal_ex");
+  if (!api->ctx_new || !api->ctx_free || !api->sha256 || !api->init || !api->update || !api->final)
+    return ow_err (ENOSYS, "SHA-256: libcrypto lacks the EVP digest functions");
+  return 0;
+}
+
 int
 ow_sha256_file (const char *path, char hex[SHA256_HEX_LEN + 1])
 {
-  EVP_MD_CTX *md;
-  unsigned char digest[EVP_MAX_MD_SIZE], *buf;
+  struct evp_api evp = { NULL, NULL, NULL, NULL, NULL, NULL };
+  EVP_MD_CTX *md = NULL;
+  unsigned char digest[EVP_MAX_MD_SIZE], *buf = NULL;
   unsigned dlen = 0;
-  FILE *f;
+  FILE *f = NULL;
   size_t n;
   int r = -1;
 
-  if (EVP_MD_CTX_new == NULL || EVP_DigestFinal_ex == NULL)
-    return ow_err (ENOSYS, "SHA-256: this program was built without libcrypto");
-  md = EVP_MD_CTX_new ();
+  if (evp_api (&evp) == -1)
+    return -1;
+  md = evp.ctx_new ();
   buf = malloc (HASH_CHUNK);
   f = fopen (path, "rb");
   if (md == NULL || buf == NULL) {
@@ -232,12 +260,12 @@ ow_sha256_file (const char *path, char hex[SHA256_HEX_LEN + 1])
     ow_err (errno, "%s: %m", path);
     goto out;
   }
-  if (EVP_DigestInit_ex (md, EVP_sha256 (), NULL) != 1) {
+  if (evp.init (md, evp.sha256 (), NULL) != 1) {
     ow_err (EIO, "SHA-256: cannot initialise OpenSSL digest");
     goto out;
   }
   while ((n = fread (buf, 1, HASH_CHUNK, f)) > 0)
-    if (EVP_DigestUpdate (md, buf, n) != 1) {
+    if (evp.update (md, buf, n) != 1) {
       ow_err (EIO, "SHA-256: digest update failed");
       goto out;
     }
@@ -245,7 +273,7 @@ ow_sha256_file (const char *path, char hex[SHA256_HEX_LEN + 1])
     ow_err (EIO, "%s: read error", path);
     goto out;
   }
-  if (EVP_DigestFinal_ex (md, digest, &dlen) != 1 || dlen * 2 != SHA256_HEX_LEN) {
+  if (evp.final (md, digest, &dlen) != 1 || dlen * 2 != SHA256_HEX_LEN) {
     ow_err (EIO, "SHA-256: digest final failed");
     goto out;
   }
@@ -256,7 +284,8 @@ ow_sha256_file (const char *path, char hex[SHA256_HEX_LEN + 1])
   if (f)
     fclose (f);
   free (buf);
-  EVP_MD_CTX_free (md);
+  if (md)
+    evp.ctx_free (md);
   return r;
 }
 
