@@ -193,40 +193,46 @@ smoke_job_doc() {
   esac
 }
 
-# smoke_wait_disk SERIAL [SECONDS]: GET /v1/disks until a disk with that
-# serial is listed; $TMP/disks.json holds the listing.
+# smoke_wait_disk REF [SECONDS]: GET /v1/disks until the disk a job would
+# address as REF (serial:S or lun:N, as a connector names it) is listed;
+# $TMP/disks.json holds the listing.
 smoke_wait_disk() {
-  local serial=$1 t=${2:-60} i
+  local ref=$1 t=${2:-60} i sel
+  case $ref in
+    serial:*) sel="select(.serial == \"${ref#serial:}\")" ;;
+    lun:*) sel="select(.lun == ${ref#lun:})" ;;
+    *) fail "smoke_wait_disk: serial:S or lun:N" ;;
+  esac
   for ((i = 0; i < t * 2; i++)); do
     cectl --json disks > "$TMP/disks.json" || fail "cectl disks"
-    jq -e --arg s "$serial" '.disks[] | select(.serial == $s)' "$TMP/disks.json" >/dev/null && {
-      echo "ok: disk $serial listed"; return 0; }
+    jq -e ".disks[] | $sel" "$TMP/disks.json" >/dev/null && { echo "ok: disk $ref listed"; return 0; }
     sleep 0.5
   done
   cat "$TMP/disks.json"
-  fail "disk $serial not listed after ${t}s"
+  fail "disk $ref not listed after ${t}s"
 }
 
-# smoke_drive IMG SERIAL: the connector's whole conversation with the CE,
-# then the independent checks of the disk on the host.
+# smoke_drive IMG REF: the connector's whole conversation with the CE (the
+# disk addressed as REF: serial:S or lun:N), then the independent checks of
+# the disk on the host.
 smoke_drive() {
-  local img=$1 serial=$2 facts=$1.facts.json id before after
+  local img=$1 ref=$2 facts=$1.facts.json id before after
   [ -f "$facts" ] || facts=$(fixture win2022-bios-vda).facts.json
   before=$(sha256sum < "$img")
 
   cectl --json info > "$TMP/info.json" || fail "cectl info"
   expect_eq "$(jq -r .platform "$TMP/info.json")" qemu "platform detected from DMI"
-  expect_eq "$(jq -r '.fingerprint // .certificateFingerprint' "$TMP/info.json" | sed 's/^sha256://')" \
+  expect_eq "$(jq -r .certificateFingerprint "$TMP/info.json" | sed 's/^sha256://')" \
             "$AGENT_FP" "info fingerprint = READY line"
 
-  smoke_wait_disk "$serial"
+  smoke_wait_disk "$ref"
   expect_eq "$(jq '.disks | length' "$TMP/disks.json")" 1 \
             "only the Windows disk is listed (the boot disk is hidden)"
   expect_eq "$(jq -r '.disks[0].inspect.windows[0].hostname' "$TMP/disks.json")" \
             "$(jq -r '.windows[0].hostname' "$facts")" "inspect summary in the disk list"
   cectl disks > "$TMP/disks.txt" || fail "cectl disks (text)"
 
-  smoke_job_doc "serial:$serial" > "$TMP/job.json"
+  smoke_job_doc "$ref" > "$TMP/job.json"
   id=$(cectl job start "$TMP/job.json") || fail "cectl job start"
   echo "job $id ($SMOKE_JOB_TYPE)"
   cectl job wait "$id" || { cectl job log "$id" || true; fail "job $id did not complete"; }
@@ -268,17 +274,19 @@ smoke_check_disk_on_host() {
   fi
 }
 
-# After a prepare: every registry change in the result reads back with hivexget.
+# After a prepare: every REG_SZ / REG_DWORD value the result says it set
+# reads back with hivexget (result schema: docs/ce-offline.md).
 smoke_check_changes() {
-  local img=$1 n i hive key value new f
-  n=$(jq '[.result.changes[] | select(.hive and .key and .value)] | length' "$SMOKE_JOB_RESULT")
+  local img=$1 n i hive key value new f sel
+  sel='[.result.changes[] | select(.kind == "registry-set" and (.type == "REG_SZ" or .type == "REG_DWORD"))]'
+  n=$(jq "$sel | length" "$SMOKE_JOB_RESULT")
   for ((i = 0; i < n; i++)); do
-    read -r hive key value new < <(jq -r --argjson i "$i" \
-      '[.result.changes[] | select(.hive and .key and .value)][$i] |
-       [.hive, .key, .value, (.new | tostring)] | @tsv' "$SMOKE_JOB_RESULT")
-    f=$TMP/hive-$(basename "$hive")
-    [ -f "$f" ] || guestfish --ro --format=raw -a "$img" -i download "$hive" "$f" ||
-      fail "guestfish could not read $hive"
-    expect_eq "$(hivexget "$f" "$key" "$value")" "$new" "hivexget $hive $key $value"
+    field() { jq -r --argjson i "$i" "$sel[\$i] | .$1 | tostring" "$SMOKE_JOB_RESULT"; }
+    hive=$(field hive) key=$(field key) value=$(field value) new=$(field new)
+    f=$TMP/hive-$hive
+    [ -f "$f" ] || guestfish --ro --format=raw -a "$img" -i \
+      download "/Windows/System32/config/$hive" "$f" || fail "guestfish could not read $hive"
+    expect_eq "$(hivexget "$f" "\\$key" "$value")" "$new" "hivexget $hive\\$key $value"
   done
+  echo "ok: $n registry changes read back with hivexget"
 }

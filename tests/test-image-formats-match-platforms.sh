@@ -32,9 +32,9 @@ expect_eq "$(info -f vpc "$vhd" | jq -r '."virtual-size"')" "$size" "qemu-img re
 vmdk=$d/ce-appliance.vmdk
 expect_eq "$(info "$vmdk" | jq -r '."format-specific".data."create-type"')" streamOptimized "VMDK create type"
 
-for f in qcow2 vhd vmdk; do
-  qemu-img compare -q -f raw "$raw" "$d/ce-appliance.$f" || fail "$f differs from the raw disk"
-  echo "ok: $f has the raw disk's contents"
+for f in qcow2:qcow2 vhd:vpc vmdk:vmdk; do
+  qemu-img compare -q -f raw -F "${f#*:}" "$raw" "$d/ce-appliance.${f%:*}" || fail "${f%:*} differs from the raw disk"
+  echo "ok: ${f%:*} has the raw disk's contents"
 done
 
 ova=$d/ce-appliance.ova
@@ -58,5 +58,10 @@ gsize=$(stat -c %s "$TMP/disk.raw")
 expect_eq "$((gsize % (1 << 30)))" 0 "disk.raw is a whole GiB"
 [ "$(du -k "$TMP/disk.raw" | cut -f1)" -lt $((gsize / 1024 / 4)) ] || fail "disk.raw is not sparse"
 sgdisk -v "$TMP/disk.raw" | grep -q 'No problems found' || fail "disk.raw GPT does not verify"
-cmp -n "$((size - 1048576))" "$raw" "$TMP/disk.raw" || fail "disk.raw does not start with the raw disk"
+cmp -n 440 "$raw" "$TMP/disk.raw" || fail "disk.raw lost the MBR boot code"
+# The partition (everything between the GPT areas) is byte for byte the same.
+cmp -i 1048576:1048576 -n "$((size - 2 * 1048576))" "$raw" "$TMP/disk.raw" ||
+  fail "disk.raw's ESP differs from the raw disk's"
+expect_eq "$(sgdisk -i 1 "$TMP/disk.raw" | grep -v 'unique GUID')" \
+          "$(sgdisk -i 1 "$raw" | grep -v 'unique GUID')" "disk.raw partition 1 = raw partition 1"
 echo "ok: GCE disk.raw: whole GiB, sparse, GPT moved to the end, same data"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The appliance boots under SeaBIOS (QEMU TCG), its agent answers through a
 # hostfwd, a Windows disk hot-plugged on virtio-scsi after the agent is ready
-# (as a controller attaches it) is listed and worked on through cectl, and
+# (as a controller attaches it, at LUN 3) is listed and worked on through
+# cectl (addressed as lun:3, as Azure connectors do), and
 # the VM powers itself off on `cectl complete`.  The disk is then checked on
 # the host with libguestfs and hivexget.
 . tests/functions.sh
@@ -21,6 +22,6 @@ smoke_wait_ready
 echo "boot to ready (BIOS): ${SMOKE_READY_SECONDS}s"
 
 smoke_hmp "drive_add 0 if=none,id=win,format=raw,file=$disk" | tee "$TMP/hmp.out"
-smoke_hmp "device_add scsi-hd,drive=win,bus=scsi0.0,serial=CEWIN0001" | tee -a "$TMP/hmp.out"
+smoke_hmp "device_add scsi-hd,drive=win,bus=scsi0.0,scsi-id=0,lun=3" | tee -a "$TMP/hmp.out"
 grep -qi 'error\|could not' "$TMP/hmp.out" && fail "hot-plug failed: $(cat "$TMP/hmp.out")"
-smoke_drive "$disk" CEWIN0001
+smoke_drive "$disk" lun:3

@@ -20,4 +20,4 @@ smoke_wait_ready
 echo "boot to ready (UEFI): ${SMOKE_READY_SECONDS}s"
 smoke_serial | grep -aq 'ce.boot=uefi' || smoke_serial | grep -aq 'EFI v' ||
   fail "no sign of a UEFI boot on the serial log"
-smoke_drive "$disk" CEWIN0002
+smoke_drive "$disk" serial:CEWIN0002
