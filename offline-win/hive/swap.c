@@ -123,10 +123,20 @@ note (char **what, const char *fmt, const char *arg)
   free (add);
 }
 
+/* 1 if PATH names a sound file, 0 if not; a broken entry left by a power
+ * cut (ow_ntfs_entry_state) is removed first and counts as absent. */
 static int
 exists (struct ow_volume *vol, const char *path)
 {
-  return ow_path_exists (vol, path);
+  int s = ow_ntfs_entry_state (vol, path);
+
+  if (s == 2) {
+    if (ow_ntfs_unlink (vol, path) == -1 || ow_volume_sync (vol) == -1)
+      return -1;
+    ow_debug ("%s: removed a broken directory entry", path);
+    return 0;
+  }
+  return s;
 }
 
 static int
@@ -322,6 +332,16 @@ ow_hive_swap_recover (struct ow_volume *vol, const char *hive_path, char **what)
     *what = NULL;
   if (names_for (vol, hive_path, &n) == -1)
     return -1;
+  {
+    const char *all[] = { n.tmp, n.new_, n.backup, n.hive };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+      int s = ow_ntfs_entry_state (vol, all[i]);
+      if (s == -1)
+        goto out;
+      if (s == 2)
+        note (&done, "removed the broken directory entry %s", all[i]);
+    }
+  }
   if ((have_tmp = exists (vol, n.tmp)) == -1 || (have_new = exists (vol, n.new_)) == -1 ||
       (have_backup = exists (vol, n.backup)) == -1 || (have_hive = exists (vol, n.hive)) == -1)
     goto out;

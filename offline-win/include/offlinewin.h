@@ -227,6 +227,13 @@ int ow_path_delete (struct ow_volume *vol, const char *path);
 int ow_dir_create (struct ow_volume *vol, const char *path, unsigned flags);
 /* Write out libntfs-3g's dirty metadata and flush the disk. */
 int ow_volume_sync (struct ow_volume *vol);
+/* Call before opening, for writing, a volume a write may have been cut
+ * short on: libntfs-3g writes the first MFT records to $MFT and then to
+ * $MFTMirr, and refuses to mount when a power cut fell between the two.
+ * If every differing $MFT record is intact, it is copied over the mirror
+ * (what chkdsk and ntfsfix do).  0 nothing to do, 1 repaired, -1 error
+ * (class OW_ERR_UNSAFE when $MFT itself is damaged). */
+int ow_volume_repair_mirror (struct ow_disk *disk, uint64_t start, uint64_t size);
 
 /* Swap a new hive into place crash-safely (docs/crash-safety.md): DATA must
  * be a clean regf hive hivex opens.  Written as <HIVE>.ce-tmp, renamed
@@ -314,6 +321,10 @@ struct ow_prepare_options {
  * OW_ERR_UNSAFE (disk refused; untouched), OW_ERR_FAILED. */
 int ow_prepare (const char *disk_spec, const struct ow_job *job,
                 const struct ow_prepare_options *opts, char **result);
+/* The same on a disk the caller opened (and closes): e.g. one wrapped by
+ * ow_disk_open_faulty in the power-cut tests. */
+int ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
+                     const struct ow_prepare_options *opts, char **result);
 
 /* ---- inspection ------------------------------------------------------ */
 

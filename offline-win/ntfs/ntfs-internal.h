@@ -54,8 +54,14 @@ int ow_ntfs_create_file (struct ow_volume *v, const char *path,
                          const char *sd_from);
 /* Add the name NEWPATH (must not exist) to the file EXISTING (hard link). */
 int ow_ntfs_link (struct ow_volume *v, const char *existing, const char *newpath);
-/* Remove one name of a file (or an empty directory).  ENOENT if absent. */
+/* Remove one name of a file (or an empty directory); a broken entry (see
+ * ow_ntfs_entry_state) is removed from the index alone.  ENOENT if absent. */
 int ow_ntfs_unlink (struct ow_volume *v, const char *path);
+/* State of the directory entry PATH: 0 absent, 1 present and sound, 2
+ * broken (left by a power cut in the middle of a change: its file record
+ * is unusable or does not carry the name; ow_ntfs_unlink removes it),
+ * -1 error. */
+int ow_ntfs_entry_state (struct ow_volume *v, const char *path);
 /* 1 if both paths exist and name the same inode, 0 if not (or one is
  * missing), -1 on error. */
 int ow_ntfs_same_file (struct ow_volume *v, const char *a, const char *b);

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "ntfs-internal.h"
+#include "ntfs-internal.h"      /* first: libntfs-3g header order */
+
+#include <ntfs-3g/index.h>
 
 /* NTFS names are at most 255 UTF-16 code units. */
 #define MAX_NAME_UNITS 255
@@ -255,6 +257,239 @@ find_entry (ntfs_inode *dir, const char *leaf, const char *path, struct entry *e
   return e->found ? 1 : 0;
 }
 
+
+/* Does NI carry the name NAME (as stored) in directory DIR? */
+static bool
+inode_has_name (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *name, int len)
+{
+  ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx (ni, NULL);
+  bool found = false;
+
+  if (ctx == NULL)
+    return false;
+  while (!found && ntfs_attr_lookup (AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0,
+                                     NULL, 0, ctx) == 0) {
+    const ATTR_RECORD *a = ctx->attr;
+    const FILE_NAME_ATTR *fn;
+    if (a->non_resident ||
+        le16_to_cpu (a->value_offset) + sizeof *fn > le32_to_cpu (a->length))
+      continue;
+    fn = (const FILE_NAME_ATTR *) ((const u8 *) a + le16_to_cpu (a->value_offset));
+    if (le16_to_cpu (a->value_offset) + sizeof *fn + fn->file_name_length * sizeof (ntfschar) >
+        le32_to_cpu (a->length))
+      continue;
+    found = MREF_LE (fn->parent_directory) == dir->mft_no &&
+            fn->file_name_length == len &&
+            memcmp (fn->file_name, name, (size_t) len * sizeof (ntfschar)) == 0;
+  }
+  ntfs_attr_put_search_ctx (ctx);
+  return found;
+}
+
+/* Open the inode of entry E of DIR; NULL with *BROKEN set when the entry
+ * is left over from an interrupted change (its inode cannot be opened or
+ * does not carry the name: libntfs-3g does not journal, so a power cut
+ * between the index write and the file record write leaves one). */
+static ntfs_inode *
+open_entry (ntfs_inode *dir, const struct entry *e, bool *broken)
+{
+  ntfs_inode *ni;
+
+  *broken = false;
+  errno = 0;
+  ni = ntfs_inode_open (dir->vol, e->mref);
+  if (ni != NULL && (ni->mrec->flags & MFT_RECORD_IN_USE) &&
+      inode_has_name (ni, dir, e->name, e->name_len))
+    return ni;
+  if (ni != NULL)
+    ntfs_inode_close (ni);
+  *broken = errno != ENOMEM;
+  return NULL;
+}
+
+/* Remove just the index entry E from DIR (its inode is unusable). */
+static int
+remove_index_entry (ntfs_inode *dir, const struct entry *e, const char *path)
+{
+  size_t keylen = sizeof (FILE_NAME_ATTR) + (size_t) e->name_len * sizeof (ntfschar);
+  FILE_NAME_ATTR *key = calloc (1, keylen);
+  ntfs_index_context *icx = NULL;
+  int r = -1;
+
+  if (key == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  key->parent_directory = MK_LE_MREF (dir->mft_no, le16_to_cpu (dir->mrec->sequence_number));
+  key->file_name_length = (u8) e->name_len;
+  key->file_name_type = FILE_NAME_POSIX;
+  memcpy (key->file_name, e->name, (size_t) e->name_len * sizeof (ntfschar));
+  icx = ntfs_index_ctx_get (dir, NTFS_INDEX_I30, 4);
+  if (icx == NULL) {
+    ow_err (errno, "%s: cannot read the directory index: %m", path);
+    goto out;
+  }
+  if (ntfs_index_lookup (key, (int) keylen, icx) != 0) {
+    ow_err (errno ? errno : ENOENT, "%s: broken entry not found in the index: %m", path);
+    goto out;
+  }
+  if (ntfs_index_rm (icx) != 0) {
+    ow_err (errno ? errno : EIO, "%s: cannot remove the broken entry: %m", path);
+    goto out;
+  }
+  ntfs_inode_mark_dirty (dir);
+  r = 0;
+ out:
+  if (icx != NULL)
+    ntfs_index_ctx_put (icx);
+  free (key);
+  return r;
+}
+
+int
+ow_ntfs_entry_state (struct ow_volume *v, const char *path)
+{
+  struct split s;
+  struct entry e = { 0 };
+  ntfs_inode *dir, *ni;
+  bool broken;
+  int r = -1;
+
+  if (split_path (path, &s) == -1)
+    return -1;
+  dir = ow_ntfs_lookup (v, s.parent);
+  if (dir == NULL) {
+    r = errno == ENOENT ? 0 : ow_err (errno, "%s: %m", s.parent);
+    goto out;
+  }
+  r = find_entry (dir, s.leaf, path, &e);
+  if (r == 1) {
+    ni = open_entry (dir, &e, &broken);
+    if (ni != NULL)
+      ntfs_inode_close (ni);
+    else
+      r = broken ? 2 : ow_err (ENOMEM, "out of memory");
+  }
+  ntfs_inode_close (dir);
+ out:
+  free (e.name);
+  split_free (&s);
+  return r;
+}
+
+
+/* Does DIR's index hold the name FN? */
+static int
+index_has (ntfs_inode *dir, const FILE_NAME_ATTR *fn)
+{
+  ntfs_index_context *icx = ntfs_index_ctx_get (dir, NTFS_INDEX_I30, 4);
+  size_t keylen = sizeof *fn + fn->file_name_length * sizeof (ntfschar);
+  int r;
+
+  if (icx == NULL)
+    return -1;
+  errno = 0;
+  r = ntfs_index_lookup (fn, (int) keylen, icx) == 0 ? 1 : errno == ENOENT ? 0 : -1;
+  ntfs_index_ctx_put (icx);
+  return r;
+}
+
+/* Remove from NI the names in DIR that DIR's index does not hold.  A power
+ * cut between the two writes of a name removal leaves one; libntfs-3g
+ * then fails every later change of the inode (it updates each name's
+ * index entry).  Returns how many were removed, or -1. */
+static int
+drop_orphan_names (ntfs_inode *ni, ntfs_inode *dir, const char *path)
+{
+  int removed = 0;
+  bool again = true;
+
+  while (again) {
+    ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx (ni, NULL);
+    again = false;
+    if (ctx == NULL)
+      return ow_err (errno, "%s: %m", path);
+    while (ntfs_attr_lookup (AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx) == 0) {
+      const ATTR_RECORD *a = ctx->attr;
+      const FILE_NAME_ATTR *fn;
+      int has;
+      if (a->non_resident ||
+          le16_to_cpu (a->value_offset) + sizeof *fn > le32_to_cpu (a->length))
+        continue;
+      fn = (const FILE_NAME_ATTR *) ((const u8 *) a + le16_to_cpu (a->value_offset));
+      if (MREF_LE (fn->parent_directory) != dir->mft_no)
+        continue;
+      has = index_has (dir, fn);
+      if (has == -1) {
+        ntfs_attr_put_search_ctx (ctx);
+        return ow_err (errno ? errno : EIO, "%s: reading the directory index: %m", path);
+      }
+      if (has == 1)
+        continue;
+      if (ntfs_attr_record_rm (ctx) != 0) {
+        ntfs_attr_put_search_ctx (ctx);
+        return ow_err (errno ? errno : EIO, "%s: cannot drop a stale name: %m", path);
+      }
+      if (le16_to_cpu (ni->mrec->link_count) > 1)
+        ni->mrec->link_count = cpu_to_le16 (le16_to_cpu (ni->mrec->link_count) - 1);
+      ntfs_inode_mark_dirty (ni);
+      removed++;
+      again = true;     /* the search context is stale after a removal */
+      break;
+    }
+    ntfs_attr_put_search_ctx (ctx);
+  }
+  if (removed > 0) {
+    ow_debug ("%s: dropped %d name(s) missing from the directory index", path, removed);
+    if (ntfs_inode_sync (ni) != 0)
+      return ow_err (errno ? errno : EIO, "%s: writing the file record: %m", path);
+  }
+  return removed;
+}
+
+/* Add the name U to NI in DIR, in the order that survives a power cut:
+ * the file record gains the name (and link count) first, then the index
+ * gets the entry.  ntfs_link does the index first, which a cut turns into
+ * an entry pointing at a record that does not know the name. */
+static int
+link_ordered (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *u, int n, const char *path)
+{
+  size_t size = sizeof (FILE_NAME_ATTR) + (size_t) n * sizeof (ntfschar);
+  FILE_NAME_ATTR *fn = calloc (1, size);
+  int r = -1;
+
+  if (fn == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  fn->parent_directory = MK_LE_MREF (dir->mft_no, le16_to_cpu (dir->mrec->sequence_number));
+  fn->creation_time = ni->creation_time;
+  fn->last_data_change_time = ni->last_data_change_time;
+  fn->last_mft_change_time = ni->last_mft_change_time;
+  fn->last_access_time = ni->last_access_time;
+  fn->allocated_size = cpu_to_sle64 (ni->allocated_size);
+  fn->data_size = cpu_to_sle64 (ni->data_size);
+  fn->file_attributes = ni->flags;
+  fn->file_name_length = (u8) n;
+  fn->file_name_type = FILE_NAME_POSIX;
+  memcpy (fn->file_name, u, (size_t) n * sizeof (ntfschar));
+  if (ntfs_attr_add (ni, AT_FILE_NAME, AT_UNNAMED, 0, (u8 *) fn, (s64) size) != 0) {
+    ow_err (errno ? errno : EIO, "%s: cannot add the name to the file record: %m", path);
+    goto out;
+  }
+  ni->mrec->link_count = cpu_to_le16 (le16_to_cpu (ni->mrec->link_count) + 1);
+  ntfs_inode_mark_dirty (ni);
+  if (ntfs_inode_sync (ni) != 0) {
+    ow_err (errno ? errno : EIO, "%s: writing the file record: %m", path);
+    goto out;
+  }
+  if (ntfs_index_add_filename (dir, fn, MK_MREF (ni->mft_no,
+                                                 le16_to_cpu (ni->mrec->sequence_number))) != 0) {
+    ow_err (errno ? errno : EIO, "%s: cannot add the directory entry: %m", path);
+    goto out;
+  }
+  r = 0;
+ out:
+  free (fn);
+  return r;
+}
+
 char *
 ow_ntfs_stored_name (struct ow_volume *v, const char *path)
 {
@@ -453,12 +688,13 @@ ow_ntfs_link (struct ow_volume *v, const char *existing, const char *newpath)
     ow_err (EPERM, "%s: directories cannot be hard-linked", existing);
     goto out;
   }
-  if (ntfs_link (ni, dir, u, (u8) n) != 0) {
-    ow_err (errno ? errno : EIO, "%s: cannot link to %s: %s", newpath, existing,
-            strerror (errno ? errno : EIO));
+  if (drop_orphan_names (ni, dir, existing) == -1)
+    goto out;
+  if (link_ordered (ni, dir, u, n, newpath) == -1) {
+    ow_err_context ("linking %s", existing);
     goto out;
   }
-  r = close_in_dir (ni, dir, newpath);
+  r = ow_ntfs_close (ni, newpath);
   ni = NULL;
  out:
   if (ni != NULL)
@@ -492,15 +728,28 @@ ow_ntfs_unlink (struct ow_volume *v, const char *path)
     ow_err (EPERM, "%s: NTFS system files are never removed", path);
     goto out;
   }
-  ni = ntfs_inode_open (v->vol, e.mref);
-  if (ni == NULL) {
-    ow_err (errno, "%s: cannot open: %m", path);
-    goto out;
+  {
+    bool broken;
+    ni = open_entry (dir, &e, &broken);
+    if (ni == NULL && broken) {
+      ow_debug ("%s: removing a broken directory entry", path);
+      r = remove_index_entry (dir, &e, path);
+      if (ow_ntfs_close (dir, s.parent) == -1)
+        r = -1;
+      dir = NULL;
+      goto out;
+    }
+    if (ni == NULL) {
+      ow_err (errno, "%s: cannot open: %m", path);
+      goto out;
+    }
   }
   if ((ni->mrec->flags & MFT_RECORD_IS_DIRECTORY) && ntfs_check_empty_dir (ni) != 0) {
     ow_err (errno == ENOTEMPTY ? ENOTEMPTY : errno, "%s: directory is not empty", path);
     goto out;
   }
+  if (drop_orphan_names (ni, dir, path) == -1)
+    goto out;
   /* ntfs_delete closes both inodes, whatever happens; a NULL path makes
    * it forget every cached path of the inode. */
   errno = 0;
@@ -631,8 +880,10 @@ file_write (struct ow_volume *v, const char *path, const struct ow_write_src *sr
     goto out;
   }
   /* A .ce-tmp is only ever an unfinished write of ours. */
-  if (ow_path_exists (v, tmp) == 1 && ow_ntfs_unlink (v, tmp) == -1)
+  if ((found = ow_ntfs_entry_state (v, tmp)) == -1 ||
+      (found > 0 && ow_ntfs_unlink (v, tmp) == -1))
     goto out;
+  found = stored != NULL;
   if (ow_ntfs_create_file (v, tmp, src, flags, NULL) == -1)
     goto out;
   /* PATH may be missing between these steps, never partial. */
