@@ -49,6 +49,11 @@ static inline void ow_put_le64 (void *p, uint64_t v)
 /* CRC-32 as used by GPT (IEEE 802.3, reflected, init and final xor ~0). */
 uint32_t ow_crc32 (const void *buf, size_t len);
 
+/* ---- util/sha256.c --------------------------------------------------- */
+#define OW_SHA256_HEX_LEN 64
+/* Lower-case hex SHA-256 of a host file (OpenSSL EVP). */
+int ow_sha256_file (const char *path, char hex[OW_SHA256_HEX_LEN + 1]);
+
 /* ---- disk/ ----------------------------------------------------------- */
 struct ow_disk_ops {
   const char *name;

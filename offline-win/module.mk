@@ -22,3 +22,6 @@ $(BUILD)/bin/ce-offline: $(CE_OFFLINE_OBJS) $(OW_LIB)
 $(BUILD)/offline-win/%.o: offline-win/%.S
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+# The embedded data files are inputs of data.o.
+$(BUILD)/offline-win/data/data.o: $(wildcard offline-win/data/*.json offline-win/data/*.ps1)

@@ -44,15 +44,17 @@ static int
 win_close (struct ntfs_device *dev)
 {
   struct window *w = dev->d_private;
+  int r;
 
   if (!NDevOpen (dev)) {
     errno = EBADF;
     return -1;
   }
-  if (!NDevReadOnly (dev) && ow_disk_flush (w->disk) == -1)
-    return -1;
+  /* Closed even when the flush fails: libntfs-3g only frees a device
+   * that is no longer open. */
+  r = !NDevReadOnly (dev) && ow_disk_flush (w->disk) == -1 ? -1 : 0;
   NDevClearOpen (dev);
-  return 0;
+  return r;
 }
 
 static s64

@@ -11,9 +11,10 @@
 #include "win/win.h"
 
 /* Steps whose failure means the job cannot be done as asked: refuse it
- * before writing (exit 2).  Other failed steps are reported and the job
+ * before writing (exit 2); a first-boot runner that cannot be registered
+ * would leave copied installers that never run.  Other failed steps are reported and the job
  * goes on (the seed's rule for an unsupported VDA). */
-static const char *const blocking_steps[] = { "misa", "pvs", "components", NULL };
+static const char *const blocking_steps[] = { "misa", "pvs", "components", "firstboot", NULL };
 
 struct engine {
   struct ow_disk *disk;
@@ -207,7 +208,7 @@ result_text (struct engine *e, const char *status)
 
   json_object_set_new (r, "status", json_string (status));
   json_object_set_new (r, "dryRun", json_boolean (e->dry_run));
-  json_object_set_new (r, "disk", json_string (ow_disk_spec (e->disk)));
+  json_object_set_new (r, "disk", json_string (e->disk ? ow_disk_spec (e->disk) : ""));
   if (e->facts)
     json_object_set_new (r, "windows", json_pack ("{s:O, s:O, s:O, s:O}",
         "partition", json_object_get (e->facts, "partition"),
@@ -249,10 +250,10 @@ engine_free (struct engine *e)
 }
 
 int
-ow_prepare (const char *spec, const struct ow_job *job,
-            const struct ow_prepare_options *opts, char **result)
+ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
+                 const struct ow_prepare_options *opts, char **result)
 {
-  struct engine e = { .opts = opts };
+  struct engine e = { .opts = opts, .disk = disk };
   int r = -1;
 
   *result = NULL;
@@ -265,9 +266,10 @@ ow_prepare (const char *spec, const struct ow_job *job,
   e.ctx.artifact_paths = opts ? opts->artifacts : NULL;
 
   progress (&e, 0, "inspect");
-  e.disk = ow_disk_open (spec, e.dry_run ? OW_DISK_RDONLY : 0);
-  if (e.disk == NULL)
+  if (!e.dry_run && ow_disk_readonly (disk)) {
+    ow_err (EROFS, "%s: disk is open read-only: only a dry run is possible", ow_disk_spec (disk));
     goto out;
+  }
   if (!e.dry_run && ow_prepare_recover (e.disk, &e.plan) == -1)
     goto out;
   e.inspect = ow_inspect (e.disk);
@@ -303,13 +305,32 @@ ow_prepare (const char *spec, const struct ow_job *job,
 
  out:
   *result = result_text (&e, r == 0 ? (e.dry_run ? "planned" : "complete") : "failed");
-  if (r == -1 && *result == NULL)
-    ow_err_context ("prepare");
   {
     /* Closing may fail (flush); keep the job's own error if it had one. */
     int saved = errno;
+    e.disk = NULL;          /* the caller's */
     engine_free (&e);
     errno = saved;
+  }
+  return r;
+}
+
+int
+ow_prepare (const char *spec, const struct ow_job *job,
+            const struct ow_prepare_options *opts, char **result)
+{
+  bool dry = (opts && opts->dry_run) || ow_job_dry_run (job);
+  struct ow_disk *disk;
+  int r;
+
+  *result = NULL;
+  disk = ow_disk_open (spec, dry ? OW_DISK_RDONLY : 0);
+  if (disk == NULL)
+    return -1;
+  r = ow_prepare_disk (disk, job, opts, result);
+  if (ow_disk_close (disk) == -1 && r == 0) {
+    ow_err_context ("%s: closing after the job", spec);
+    r = -1;
   }
   return r;
 }

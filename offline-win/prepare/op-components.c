@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
-#include <dlfcn.h>
 
-#include <openssl/evp.h>
 
 #include "prepare.h"
 
@@ -21,7 +19,6 @@ extern const char ow_data_components[], ow_data_components_end[];
 
 #define MAX_FIELD_LEN     4096
 #define SHA256_HEX_LEN    64
-#define HASH_CHUNK        (1024 * 1024)
 /* Where installers go, seen from the volume root and from Windows. */
 #define INSTALLERS_DIR    "ProgramData/CE-Appliance/installers"
 #define INSTALLERS_WIN    "%ProgramData%\\CE-Appliance\\installers"
@@ -36,7 +33,6 @@ static const char *const uninstall_keys[] = {
 /* Entry points for the tests (not in prepare.h: the lead owns it). */
 json_t *ow_components_parse (const char *data, size_t len);
 json_t *ow_components_load (void);
-int ow_sha256_file (const char *path, char hex[SHA256_HEX_LEN + 1]);
 
 /* ---- catalog ------------------------------------------------------- */
 
@@ -200,94 +196,6 @@ detect (struct ow_prep_ctx *ctx, json_t *det, char **what)
 }
 
 /* ---- artifacts ----------------------------------------------------- */
-
-/* OpenSSL's EVP digest API, resolved from libcrypto at run time: the
- * Makefile's PKGS does not link libcrypto into every program yet, and a
- * weak reference would be dropped by --as-needed.  Once libcrypto is in
- * PKGS this table can become direct calls. */
-struct evp_api {
-  EVP_MD_CTX *(*ctx_new) (void);
-  void (*ctx_free) (EVP_MD_CTX *);
-  const EVP_MD *(*sha256) (void);
-  int (*init) (EVP_MD_CTX *, const EVP_MD *, ENGINE *);
-  int (*update) (EVP_MD_CTX *, const void *, size_t);
-  int (*final) (EVP_MD_CTX *, unsigned char *, unsigned int *);
-};
-
-static const char *const libcrypto_names[] = { "libcrypto.so.3", "libcrypto.so", NULL };
-
-static int
-evp_api (struct evp_api *api)
-{
-  static void *lib;
-
-  for (size_t i = 0; lib == NULL && libcrypto_names[i]; i++)
-    lib = dlopen (libcrypto_names[i], RTLD_NOW | RTLD_LOCAL);
-  if (lib == NULL)
-    return ow_err (ENOSYS, "SHA-256: libcrypto (OpenSSL 3) is not available");
-  *(void **) &api->ctx_new = dlsym (lib, "EVP_MD_CTX_new");
-  *(void **) &api->ctx_free = dlsym (lib, "EVP_MD_CTX_free");
-  *(void **) &api->sha256 = dlsym (lib, "EVP_sha256");
-  *(void **) &api->init = dlsym (lib, "EVP_DigestInit_ex");
-  *(void **) &api->update = dlsym (lib, "EVP_DigestUpdate");
-  *(void **) &api->final = dlsym (lib, "EVP_DigestFinal_ex");
-  if (!api->ctx_new || !api->ctx_free || !api->sha256 || !api->init || !api->update || !api->final)
-    return ow_err (ENOSYS, "SHA-256: libcrypto lacks the EVP digest functions");
-  return 0;
-}
-
-int
-ow_sha256_file (const char *path, char hex[SHA256_HEX_LEN + 1])
-{
-  struct evp_api evp = { NULL, NULL, NULL, NULL, NULL, NULL };
-  EVP_MD_CTX *md = NULL;
-  unsigned char digest[EVP_MAX_MD_SIZE], *buf = NULL;
-  unsigned dlen = 0;
-  FILE *f = NULL;
-  size_t n;
-  int r = -1;
-
-  if (evp_api (&evp) == -1)
-    return -1;
-  md = evp.ctx_new ();
-  buf = malloc (HASH_CHUNK);
-  f = fopen (path, "rb");
-  if (md == NULL || buf == NULL) {
-    ow_err (ENOMEM, "out of memory");
-    goto out;
-  }
-  if (f == NULL) {
-    ow_err (errno, "%s: %m", path);
-    goto out;
-  }
-  if (evp.init (md, evp.sha256 (), NULL) != 1) {
-    ow_err (EIO, "SHA-256: cannot initialise OpenSSL digest");
-    goto out;
-  }
-  while ((n = fread (buf, 1, HASH_CHUNK, f)) > 0)
-    if (evp.update (md, buf, n) != 1) {
-      ow_err (EIO, "SHA-256: digest update failed");
-      goto out;
-    }
-  if (ferror (f)) {
-    ow_err (EIO, "%s: read error", path);
-    goto out;
-  }
-  if (evp.final (md, digest, &dlen) != 1 || dlen * 2 != SHA256_HEX_LEN) {
-    ow_err (EIO, "SHA-256: digest final failed");
-    goto out;
-  }
-  for (unsigned i = 0; i < dlen; i++)
-    snprintf (hex + 2 * i, 3, "%02x", digest[i]);
-  r = 0;
- out:
-  if (f)
-    fclose (f);
-  free (buf);
-  if (md)
-    evp.ctx_free (md);
-  return r;
-}
 
 /* The host path given as "NAME=PATH", or NULL. */
 static const char *

@@ -11,6 +11,7 @@
 
 #define SWAP_SUFFIX_NEW ".ce-new"
 #define SWAP_SUFFIX_BACKUP ".ce-backup"
+#define SWAP_SUFFIX_TMP ".ce-tmp"
 
 static bool
 ends_with_ci (const char *s, const char *suffix)
@@ -27,7 +28,8 @@ has_swap_traces (struct ow_volume *vol, const char *cfg)
   bool found = false;
 
   for (size_t i = 0; names && names[i] && !found; i++)
-    found = ends_with_ci (names[i], SWAP_SUFFIX_NEW) || ends_with_ci (names[i], SWAP_SUFFIX_BACKUP);
+    found = ends_with_ci (names[i], SWAP_SUFFIX_NEW) || ends_with_ci (names[i], SWAP_SUFFIX_BACKUP) ||
+            ends_with_ci (names[i], SWAP_SUFFIX_TMP);
   ow_strv_free (names);
   return found;
 }
@@ -71,8 +73,19 @@ ow_prepare_recover (struct ow_disk *disk, struct ow_plan *plan)
     if (ow_fs_probe (disk, p->start, p->size, &fs) == -1 || fs != OW_FS_NTFS)
       continue;
     vol = ow_volume_open (disk, p->start, p->size, 0);
-    if (vol == NULL)
-      continue;           /* inspection reports why */
+    if (vol == NULL) {
+      /* A power cut between libntfs-3g's writes of $MFT and $MFTMirr
+       * leaves a volume nothing mounts; put the mirror back in step (only
+       * when every differing $MFT record is intact) and try again. */
+      int m = ow_volume_repair_mirror (disk, p->start, p->size);
+      if (m == 1) {
+        ow_plan_note (plan, "partition %u: $MFTMirr brought back in step with $MFT after an "
+                      "interrupted write", p->number);
+        vol = ow_volume_open (disk, p->start, p->size, 0);
+      }
+      if (vol == NULL)
+        continue;         /* inspection reports why */
+    }
     roots = ow_win_find_systemroots (vol);
     for (size_t k = 0; roots && roots[k] && !traces; k++) {
       char *cfg = NULL;
