@@ -26,6 +26,44 @@ ow_ntfs_lookup (struct ow_volume *v, const char *path)
   return ni;
 }
 
+/* A lookup failed with something other than ENOENT.  libntfs-3g does not
+ * journal, so a power cut during one of our earlier writes can leave a
+ * directory entry whose file record was never written; such an entry
+ * names nothing, exactly as chkdsk would conclude.  Walk PATH's prefixes:
+ * 0 if one of them is absent or such a broken entry, -1 for a real error. */
+static int
+absent_or_broken (struct ow_volume *v, const char *path, int lookup_errno)
+{
+  char *prefix = strdup (path);
+  int r = -1;
+
+  if (prefix == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  for (char *p = prefix; ; p++) {
+    if (*p == '/' || *p == '\0') {
+      char saved = *p;
+      int st;
+      *p = '\0';
+      st = *prefix ? ow_ntfs_entry_state (v, prefix) : 1;
+      *p = saved;
+      if (st == 0 || st == 2) {
+        ow_debug ("%s: %s", path, st ? "a broken directory entry (interrupted write) on the way: absent"
+                                     : "absent");
+        r = 0;
+        break;
+      }
+      if (st == -1 || saved == '\0')
+        break;
+    }
+  }
+  free (prefix);
+  if (r == -1 && ow_error_class () == OW_ERR_NONE)
+    ow_err (lookup_errno, "%s: lookup failed: %s", path, strerror (lookup_errno));
+  else if (r == -1)
+    ow_err_context ("%s: lookup failed (%s)", path, strerror (lookup_errno));
+  return r;
+}
+
 int
 ow_path_exists (struct ow_volume *v, const char *path)
 {
@@ -34,7 +72,7 @@ ow_path_exists (struct ow_volume *v, const char *path)
   if (ni == NULL) {
     if (errno == ENOENT)
       return 0;
-    return ow_err (errno, "%s: lookup failed: %m", path);
+    return absent_or_broken (v, path, errno);
   }
   ntfs_inode_close (ni);
   return 1;

@@ -999,9 +999,14 @@ ow_dir_create (struct ow_volume *v, const char *path, unsigned flags)
       continue;
     }
     if (errno != ENOENT) {
-      free (prefix);
-      ow_err (errno, "%s: %m", sofar);
-      goto out;
+      int e = errno;
+      /* A directory entry left by an interrupted mkdir names nothing:
+       * drop it and create the directory again. */
+      if (ow_ntfs_entry_state (v, sofar) != 2 || ow_ntfs_unlink (v, sofar) == -1) {
+        free (prefix);
+        ow_err (e, "%s: %s", sofar, strerror (e));
+        goto out;
+      }
     }
     parent = open_dir (v, prefix, path);
     free (prefix);

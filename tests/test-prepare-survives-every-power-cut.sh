@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Fault injection on a real prepare job (every operation that writes: three
+# hives swapped, first-boot runner files created): the job is run once to
+# count its disk writes W, then for EVERY N from 1 to W the power is cut
+# after N writes; the image is reopened, the recovery a later run starts
+# with is done, every edited hive must open with hivex and hold all-old or
+# all-new values, every created file must be absent or complete; then the
+# job is re-run to completion and every change must be there.
+. "$(dirname "$0")/functions.sh"
+TORTURE=$FIXTOOLS/prepare-torture
+[ -x "$TORTURE" ] || fail "$TORTURE is missing (make test-progs)"
+# fdatasync dominates on a real disk; RAM is enough for a 4 GiB sparse copy.
+work=$TMP
+[ -w /dev/shm ] && work=$(mktemp -d /dev/shm/ce-torture.XXXXXX) && on_exit "rm -rf $work"
+img=$(fixture win2022-bios-vda)
+cp --sparse=always "$img" "$work/template.img"
+cat > "$TMP/job.json" <<'EOF_JOB'
+{"type":"prepare","platform":"azure","provisioningType":"Mcs","pagefile":"system",
+ "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"},
+                  {"ParameterName":"enable_hdx_ports","ParameterValue":"true"}],
+ "domainUnjoin":true,"enableRdp":true}
+EOF_JOB
+"$TORTURE" "$work/template.img" "$work/work.img" "$TMP/job.json" | tee "$TMP/torture.out"
+expect_grep '^cut points: [0-9]+ ' "$TMP/torture.out" "the number of cut points is reported"
+w=$(sed -n 's/^cut points: \([0-9]*\).*/\1/p' "$TMP/torture.out")
+[ "$w" -ge 100 ] || fail "only $w writes: the job is not writing what a prepare writes"
+expect_grep "^cuts 1\\.\\.$w: .*failures: 0$" "$TMP/torture.out" "every cut point from 1 to $w recovered"
