@@ -217,6 +217,14 @@ result_text (struct engine *e, const char *status)
         "build", json_object_get (e->facts, "build")));
   if (e->hives_json)
     json_object_set_new (r, "replayedLogEntries", replayed_json (e));
+  if (e->disk) {
+    struct ow_disk_stats st;
+    ow_disk_get_stats (e->disk, &st);
+    json_object_set_new (r, "diskStats", json_pack ("{s:I, s:I, s:I, s:I}",
+                         "bytesRead", (json_int_t) st.bytes_read, "reads", (json_int_t) st.reads,
+                         "bytesWritten", (json_int_t) st.bytes_written,
+                         "writes", (json_int_t) st.writes));
+  }
   if (!e->dry_run && strcmp (status, "complete") == 0)
     json_object_set_new (r, "changesApplied", json_integer ((json_int_t) e->plan.n));
   s = json_dumps (r, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
