@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Helpers for the prepare tests.  Source after tests/functions.sh.
 
-# part_window IMG N: "start size" in bytes of partition N (from sfdisk,
-# not from our own code).
+# part_window IMG N: "start size" in bytes of partition N, from util-linux
+# fdisk (not from our own code); a GPT found at byte 4096 means 4K sectors.
 part_window() {
-  sfdisk --json "$1" | jq -r --argjson n "$2" '
-    .partitiontable as $t | ($t.sectorsize // 512) as $ss
-    | $t.partitions[] | select(.node | test("[^0-9]\($n)$"))
-    | "\(.start * $ss) \(.size * $ss)"'
+  local ss=512
+  if [ "$(dd if="$1" bs=1 skip=512 count=8 status=none)" != "EFI PART" ] &&
+     [ "$(dd if="$1" bs=1 skip=4096 count=8 status=none)" = "EFI PART" ]; then
+    ss=4096
+  fi
+  fdisk -b "$ss" -l -o Device,Start,Sectors "$1" 2>/dev/null |
+    awk -v n="$2" -v ss="$ss" '$1 ~ ("[^0-9]" n "$") { printf "%d %d\n", $2 * ss, $3 * ss }'
 }
 
 # extract IMG N PATH OUT: copy file PATH out of the NTFS volume in
@@ -49,4 +52,15 @@ lsval" 2>/dev/null | grep -i "^\"${value:-@}\"=" | head -1 |
                    else (.new | tostring) end)] | join("\u001f")' "$res")
   done
   echo "ok: $count registry values read back with hivexget as planned"
+}
+
+# put IMG N PATH FILE: replace file PATH in the NTFS volume of partition N
+# with FILE, with ntfs-3g's ntfscp (test set-up only).
+put() {
+  local img=$1 n=$2 path=$3 file=$4 start size
+  read -r start size < <(part_window "$img" "$n")
+  dd if="$img" of="$TMP/put$n.ntfs" bs=1M skip=$((start / 1048576)) count=$((size / 1048576)) \
+     conv=sparse status=none
+  ntfscp -f "$TMP/put$n.ntfs" "$file" "$path" >/dev/null || fail "ntfscp $path failed"
+  dd if="$TMP/put$n.ntfs" of="$img" bs=1M seek=$((start / 1048576)) conv=sparse,notrunc status=none
 }

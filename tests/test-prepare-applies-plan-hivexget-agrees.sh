@@ -1,28 +1,44 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# A full prepare on an MBR and a GPT fixture: every registry value the
-# result lists reads back with hivexget (ntfs-3g's own tools extract the
-# hives), the backups are gone once the job completed, and inspect still
-# finds the same Windows.
+# A full prepare (every operation: pagefile, VDA, MISA with its artifact,
+# domain unjoin, RDP, platform profile, first-boot runner) on every good
+# fixture and on the disk built around real Windows 10 hives: every
+# registry value the result lists reads back with hivexget (ntfs-3g's own
+# tools extract the hives), the staged installer is byte-identical, the
+# backups are gone once the job completed, and inspect still finds the
+# same Windows.
 . "$(dirname "$0")/functions.sh"
 . tests/prepare-functions.sh
 requires ntfscat
 requires hivexget
-for name in win2022-bios-vda win11-uefi-vda; do
+head -c 300000 /dev/urandom > "$TMP/misa.msi"
+sum=$(sha256sum "$TMP/misa.msi" | cut -d' ' -f1)
+platforms=(azure aws gcp vsphere nutanix xenserver azure)
+i=0
+for name in win2022-bios-vda win2016-bios win2019-uefi-vda win10-uefi win11-uefi-vda win10-gpt4k realhive-bios; do
   img=$(fixture_copy "$name")
-  job "$TMP/job.json" '{"type":"prepare","platform":"azure","provisioningType":"Mcs","pagefile":"system",
+  job "$TMP/job.json" '{"type":"prepare","platform":"'"${platforms[i]}"'","provisioningType":"Mcs","pagefile":"temp-disk",
     "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com,ddc8.corp.example.com"},
                      {"ParameterName":"portnumber","ParameterValue":"8080"}],
+    "installMisa":true,"artifacts":{"misa":"sha256:'"$sum"'"},
     "domainUnjoin":true,"enableRdp":true}'
+  i=$((i + 1))
   "$CE_OFFLINE" inspect --json "$img" > "$TMP/before.json"
   n=$(jq -r '.windows[0].partition' "$TMP/before.json")
-  expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job.json" --json
+  expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job.json" --artifact "misa=$TMP/misa.msi" --json
   cp "$TMP/out" "$TMP/result.json"
   expect_eq "$(jq -r .status "$TMP/result.json")" complete "$name: status"
   [ "$(jq '.changes | length' "$TMP/result.json")" -gt 5 ] || fail "$name: too few changes listed"
   check_changes_with_hivexget "$img" "$n" "$TMP/result.json"
-  expect_eq "$(hivexget "$TMP/SOFTWARE.after" 'Citrix\VirtualDesktopAgent' ListOfDDCs)" \
-            "ddc9.corp.example.com ddc8.corp.example.com" "$name: ListOfDDCs (hivexget)"
+  if [ "$(jq -r '.windows[0].vda' "$TMP/before.json")" != null ]; then
+    expect_eq "$(hivexget "$TMP/SOFTWARE.after" 'Citrix\VirtualDesktopAgent' ListOfDDCs)" \
+              "ddc9.corp.example.com ddc8.corp.example.com" "$name: ListOfDDCs (hivexget)"
+  fi
+  staged=$(jq -r '.changes[] | select(.step == "misa" and (.kind | startswith("file"))) | .path' "$TMP/result.json")
+  [ -n "$staged" ] || fail "$name: the MISA installer was not staged"
+  extract "$img" "$n" "$staged" "$TMP/staged.msi"
+  cmp "$TMP/staged.msi" "$TMP/misa.msi" || fail "$name: staged installer differs"
+  echo "ok: $name: installer staged byte for byte at $staged"
   read -r start size < <(part_window "$img" "$n")
   ntfsls "$TMP/part$n.ntfs" -p /Windows/System32/config > "$TMP/config.ls"
   if grep -qi 'ce-backup\|ce-new' "$TMP/config.ls"; then cat "$TMP/config.ls"; fail "$name: swap leftovers"; fi

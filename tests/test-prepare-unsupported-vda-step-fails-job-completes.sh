@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The seed's rule: an unsupported VDA version makes the VDA step fail with
+# a logged reason while the job still completes.  A job that only asks for
+# xdReconfigure then changes nothing (disk hash unchanged); with other work
+# in it, that work is done.  And an image without a VDA: a clear error for
+# the step.
+. "$(dirname "$0")/functions.sh"
+. tests/prepare-functions.sh
+requires ntfscp
+requires hivexregedit
+img=$(fixture_copy win2022-bios-vda)
+n=2
+extract "$img" $n Windows/System32/config/SOFTWARE "$TMP/SOFTWARE"
+u='Microsoft\Windows\CurrentVersion\Uninstall'
+key=
+for sub in $(printf 'cd %s\nls\n' "$u" | hivexsh "$TMP/SOFTWARE"); do
+  case $(hivexget "$TMP/SOFTWARE" "$u\\$sub" DisplayName 2>/dev/null) in
+    *"Virtual Delivery Agent"*) key="$u\\$sub" ;;
+  esac
+done
+[ -n "$key" ] || fail "no VDA uninstall entry in the fixture"
+printf 'Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\%s]\n"DisplayVersion"="7.15.9000.7"\n' \
+       "$key" > "$TMP/old-vda.reg"
+hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$TMP/SOFTWARE" "$TMP/old-vda.reg"
+put "$img" $n Windows/System32/config/SOFTWARE "$TMP/SOFTWARE"
+expect_eq "$("$CE_OFFLINE" inspect --json "$img" | jq -r '.windows[0].vda.version')" 7.15.9000.7 \
+          "set-up: VDA 7.15 LTSR in the image"
+
+before=$(sha256sum < "$img")
+job "$TMP/job.json" '{"type":"prepare","xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"}]}'
+expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job.json" --json
+expect_eq "$(jq -r '.status' "$TMP/out")" complete "job status"
+expect_eq "$(jq -r '.steps[] | select(.step == "vda") | .status' "$TMP/out")" failed "vda step status"
+jq -r '.steps[] | select(.step == "vda") | .message' "$TMP/out" > "$TMP/msg"
+expect_grep '7\.15\.9000\.7 is not supported' "$TMP/msg" "reason names the version"
+expect_eq "$(sha256sum < "$img")" "$before" "nothing written"
+
+job "$TMP/job2.json" '{"type":"prepare","enableRdp":true,"xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"}]}'
+expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job2.json" --json
+expect_eq "$(jq -r '.steps[] | select(.step == "rdp") | .status' "$TMP/out")" planned "rdp step still done"
+expect_eq "$(jq '[.changes[] | select(.step == "vda")] | length' "$TMP/out")" 0 "no vda change"
+
+img2=$(fixture_copy win2016-bios)
+expect_exit 0 "$CE_OFFLINE" prepare "$img2" --job "$TMP/job.json" --json
+jq -r '.steps[] | select(.step == "vda") | .status + ": " + .message' "$TMP/out" > "$TMP/msg"
+expect_grep '^failed: no Citrix Virtual Delivery Agent is installed' "$TMP/msg" "no VDA: clear error"
