@@ -51,6 +51,7 @@ struct request {
   size_t len, cap, limit;
   struct ce_upload *upload;
   uint64_t discarded;
+  char *allow;                  /* Allow header of a deferred 405 */
   bool completes_agent;         /* POST /v1/complete succeeded */
 };
 

@@ -30,6 +30,8 @@
 #define DEFAULT_PORT 443
 /* Body bytes read and dropped after a mid-body error before closing. */
 #define MAX_DISCARD_BYTES (16 * 1024 * 1024)
+/* The same for requests that failed authentication: little. */
+#define MAX_UNAUTH_DRAIN_BYTES (64 * 1024)
 
 static struct MHD_Daemon *daemon_h;
 
@@ -226,6 +228,29 @@ take_body (struct request *req, const char *data, size_t size, struct ce_error *
   return 0;
 }
 
+/* Should an error found before the body wait for the body to be drained? */
+static bool
+drain_first (struct request *req)
+{
+  struct MHD_Connection *c = req->conn;
+  const char *clen = MHD_lookup_connection_value (c, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
+  const char *te = MHD_lookup_connection_value (c, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_TRANSFER_ENCODING);
+  uint64_t bound = req->err.kind == CE_E_AUTH ? MAX_UNAUTH_DRAIN_BYTES : MAX_DISCARD_BYTES;
+  char *end;
+
+  if (te)
+    return true;            /* chunked: the discard counter enforces BOUND */
+  if (!clen)
+    return false;
+  errno = 0;
+  unsigned long long n = strtoull (clen, &end, 10);
+  if (errno || *end || end == clen)
+    return false;
+  return n > 0 && n <= bound;
+}
+
 static enum MHD_Result
 reply_error_now (struct request *req, const char *allow)
 {
@@ -263,7 +288,13 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
     ce_log (CE_LOG_DEBUG, "http.request", "%s %s", method, url);
     if (req->err.kind == CE_E_NONE)
       return MHD_YES;
-    /* Refuse before reading the body; MHD closes the connection after. */
+    /* A body the client is already sending: drain a bounded amount and
+     * answer at its end, since an answer sent over unread data is often
+     * lost to a TCP reset.  Beyond the bound: answer now and close. */
+    if (drain_first (req)) {
+      req->allow = allow;
+      return MHD_YES;
+    }
     r = reply_error_now (req, allow);
     free (allow);
     return r;
@@ -276,7 +307,8 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
       /* MHD cannot answer in the middle of a body: drain a bounded amount
        * so the client gets its error, then give up on the connection. */
       req->discarded += *upload_data_size;
-      if (req->discarded > MAX_DISCARD_BYTES)
+      if (req->discarded > (req->err.kind == CE_E_AUTH ? MAX_UNAUTH_DRAIN_BYTES
+                            : MAX_DISCARD_BYTES))
         return MHD_NO;
     }
     *upload_data_size = 0;
@@ -286,7 +318,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
   if (req->replied)
     return MHD_YES;
   if (req->err.kind != CE_E_NONE)
-    return reply_error_now (req, NULL);
+    return reply_error_now (req, req->allow);
 
   struct reply out = { 0 };
   if (req->route->handler (req, &out, &req->err) == -1) {
@@ -312,6 +344,7 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
   else if (req->completes_agent)
     ce_agent_request_exit ("complete requested (the final report was not delivered)");
   ce_upload_abort (req->upload);
+  free (req->allow);
   free_params (req->params);
   ce_error_clear (&req->err);
   free (req->body);
@@ -376,6 +409,27 @@ parse_listen (const char *listen, struct sockaddr_storage *ss, bool *v6,
   return r;
 }
 
+static struct MHD_Daemon *
+start (unsigned flags, struct sockaddr_storage *ss, const struct ce_server_opts *opts)
+{
+  return MHD_start_daemon (
+    flags, 0, NULL, NULL, on_request, NULL,
+    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) ss,
+    MHD_OPTION_HTTPS_MEM_CERT, opts->cert_pem,
+    MHD_OPTION_HTTPS_MEM_KEY, opts->key_pem,
+    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+    MHD_OPTION_CONNECTION_LIMIT, (unsigned) MAX_CONNECTIONS,
+    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) MAX_CONNECTIONS_PER_IP,
+    MHD_OPTION_CONNECTION_TIMEOUT, opts->connection_timeout,
+    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
+    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+    /* Last, so that without a client CA the list simply ends here. */
+    opts->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END,
+    opts->client_ca_pem,
+    MHD_OPTION_END);
+}
+
 int
 ce_server_start (const struct ce_server_opts *opts, unsigned *port,
                  char **errmsg)
@@ -393,22 +447,17 @@ ce_server_start (const struct ce_server_opts *opts, unsigned *port,
   else if (v6)
     flags |= MHD_USE_IPv6;
 
-  daemon_h = MHD_start_daemon (
-    flags, 0, NULL, NULL, on_request, NULL,
-    MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &ss,
-    MHD_OPTION_HTTPS_MEM_CERT, opts->cert_pem,
-    MHD_OPTION_HTTPS_MEM_KEY, opts->key_pem,
-    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-    MHD_OPTION_CONNECTION_LIMIT, (unsigned) MAX_CONNECTIONS,
-    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) MAX_CONNECTIONS_PER_IP,
-    MHD_OPTION_CONNECTION_TIMEOUT, opts->connection_timeout,
-    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
-    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-    /* Last, so that without a client CA the list simply ends here. */
-    opts->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END,
-    opts->client_ca_pem,
-    MHD_OPTION_END);
+  daemon_h = start (flags, &ss, opts);
+  if (!daemon_h && !opts->listen) {
+    /* A kernel without IPv6: every IPv4 interface instead. */
+    struct sockaddr_in *s4 = (struct sockaddr_in *) &ss;
+    memset (&ss, 0, sizeof ss);
+    s4->sin_family = AF_INET;
+    s4->sin_addr.s_addr = htonl (INADDR_ANY);
+    s4->sin_port = htons (DEFAULT_PORT);
+    ce_log (CE_LOG_WARN, "http.listen", "no IPv6 listener; listening on 0.0.0.0:%d", DEFAULT_PORT);
+    daemon_h = start (flags & ~(unsigned) MHD_USE_DUAL_STACK, &ss, opts);
+  }
   if (!daemon_h) {
     if (asprintf (errmsg, "cannot start the HTTPS listener on %s (address in use, "
                   "bad certificate or key, or no permission)",
