@@ -24,6 +24,16 @@ done <<'EOF_TABLE'
 not json|not valid JSON
 {"type":"export","format":"vhdx"}|job type is 'export', not 'prepare'
 EOF_TABLE
+# Valid documents the disk cannot satisfy: the installer artifact is missing
+# or does not match its digest (validation, before anything is written).
+job "$TMP/misa.json" '{"type":"prepare","provisioningType":"Mcs","installMisa":true,"enableRdp":true}'
+expect_exit 2 "$CE_OFFLINE" prepare "$img" --job "$TMP/misa.json"
+expect_grep 'artifact misa=' "$TMP/err" "missing artifact: says what to provide"
+head -c 1000 /dev/urandom > "$TMP/misa.msi"
+job "$TMP/misa2.json" '{"type":"prepare","provisioningType":"Mcs","installMisa":true,"enableRdp":true,
+  "artifacts":{"misa":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}}'
+expect_exit 2 "$CE_OFFLINE" prepare "$img" --job "$TMP/misa2.json" --artifact "misa=$TMP/misa.msi"
+expect_grep "$(sha256sum "$TMP/misa.msi" | cut -c1-16)" "$TMP/err" "digest mismatch names the actual digest"
 expect_exit 2 "$CE_OFFLINE" prepare "$img"
 expect_grep 'job FILE is required' "$TMP/err" "missing --job"
 expect_exit 2 "$CE_OFFLINE" prepare "$img" --job "$TMP/nonexistent.json"
