@@ -13,6 +13,8 @@ usage (FILE *f)
          "  ce-offline inspect DISK [--json]\n"
          "  ce-offline prepare DISK --job FILE [--dry-run] [--json] [--artifact NAME=PATH]...\n"
          "  ce-offline hive-recover HIVE --output FILE [--json]\n"
+         "  ce-offline export DISK --format vhdx|vhd|vhd-dynamic|raw|qcow2|vmdk --output PATH\n"
+         "             [--json] [--overwrite] [--progress] [--no-digest]\n"
          "  ce-offline --help | --version\n"
          "\n"
          "DISK is an image file, a block device or an NBD URI\n"

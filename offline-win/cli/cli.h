@@ -30,5 +30,6 @@ int cli_usage_error (const char *fmt, const char *arg);
 int cmd_inspect (int argc, char **argv);
 int cmd_prepare (int argc, char **argv);
 int cmd_hive_recover (int argc, char **argv);
+int cmd_export (int argc, char **argv);
 
 #endif

@@ -8,5 +8,6 @@ const struct cli_command cli_commands[] = {
   { "inspect", cmd_inspect },
   { "prepare", cmd_prepare },
   { "hive-recover", cmd_hive_recover },
+  { "export", cmd_export },
   { NULL, NULL },
 };

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Dynamic VHDX ([MS-VHDX] v1.0).  File layout:
+ *
+ *   0        file type identifier "vhdxfile" + creator (64 KiB)
+ *   64 KiB   header 1, 128 KiB header 2 (4 KiB each, CRC-32C)
+ *   192 KiB  region table 1, 256 KiB region table 2 (64 KiB, CRC-32C)
+ *   1 MiB    log (1 MiB; empty: the headers' LogGuid is zero)
+ *   2 MiB    metadata region (1 MiB): table, then the five items
+ *   3 MiB    BAT, rounded up to a whole MiB
+ *   then     payload blocks, 1 MiB aligned, only for non-zero blocks
+ *
+ * The payload is streamed as the disk is read; the BAT, metadata, region
+ * tables and headers are written at the end, when the BAT is known. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "export/export.h"
+
+#define VHDX_BLOCK            (2u * 1024 * 1024)   /* payload block size */
+#define VHDX_PHYS_SECTOR      4096u
+#define VHDX_HEADER1          (64u * 1024)
+#define VHDX_HEADER2          (128u * 1024)
+#define VHDX_REGION1          (192u * 1024)
+#define VHDX_REGION2          (256u * 1024)
+#define VHDX_HEADER_SIZE      4096u
+#define VHDX_REGION_SIZE      (64u * 1024)
+#define VHDX_LOG_OFFSET       (1u * EXP_MiB)
+#define VHDX_LOG_LENGTH       (1u * EXP_MiB)
+#define VHDX_META_OFFSET      (2u * EXP_MiB)
+#define VHDX_META_LENGTH      (1u * EXP_MiB)
+#define VHDX_META_ITEMS       (64u * 1024)          /* items after the table */
+#define VHDX_BAT_OFFSET       (3u * EXP_MiB)
+#define VHDX_MAX_SIZE         (64ull * 1024 * 1024 * 1024 * 1024)  /* 64 TiB */
+#define PAYLOAD_FULLY_PRESENT 6u
+/* Metadata entry flags. */
+#define META_IS_VIRTUAL_DISK  2u
+#define META_IS_REQUIRED      4u
+
+static const char *const GUID_BAT = "2DC27766-F623-4200-9D64-115E9BFD4A08";
+static const char *const GUID_METADATA = "8B7CA206-4790-4B9A-B8FE-575F050F886E";
+static const char *const GUID_FILE_PARAMS = "CAA16737-FA36-4D43-B3B6-33F0AA44E76B";
+static const char *const GUID_DISK_SIZE = "2FA54224-CD1B-4876-B211-5DBED83BF4B8";
+static const char *const GUID_PAGE83 = "BECA12AB-B2E6-4523-93EF-C309E000C746";
+static const char *const GUID_LOGICAL = "8141BF1D-A96F-4709-BA47-F233A8FAAB5F";
+static const char *const GUID_PHYSICAL = "CDA348C7-445D-4471-9CC9-E9885251C556";
+
+/* Text GUID -> the on-disk form (first three fields little-endian). */
+static void
+guid_put (uint8_t *out, const char *text)
+{
+  unsigned v[16];
+
+  sscanf (text, "%2x%2x%2x%2x-%2x%2x-%2x%2x-%2x%2x-%2x%2x%2x%2x%2x%2x",
+          &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+          &v[8], &v[9], &v[10], &v[11], &v[12], &v[13], &v[14], &v[15]);
+  static const int order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+  for (int i = 0; i < 16; i++)
+    out[i] = (uint8_t) v[order[i]];
+}
+
+static int
+random_guid (uint8_t g[16])
+{
+  if (exp_random (g, 16) == -1)
+    return -1;
+  g[7] = (g[7] & 0x0f) | 0x40;     /* version 4 (high nibble of data3) */
+  g[8] = (g[8] & 0x3f) | 0x80;     /* RFC 4122 variant */
+  return 0;
+}
+
+struct vhdx {
+  uint64_t nblocks;              /* payload blocks */
+  uint64_t chunk_ratio;          /* payload blocks per sector bitmap block */
+  uint64_t nentries;             /* BAT entries */
+  uint64_t bat_length;           /* BAT region, whole MiB */
+  uint64_t *bat;
+  uint64_t next;                 /* where the next payload block goes */
+  uint8_t *block;                /* a padded last block */
+};
+
+static uint64_t
+bat_index (const struct vhdx *v, uint64_t block)
+{
+  /* A sector bitmap entry follows every CHUNK_RATIO payload entries. */
+  return block + block / v->chunk_ratio;
+}
+
+static int
+vhdx_begin (struct exp_ctx *x)
+{
+  struct vhdx *v;
+
+  x->virtual_size = x->disk_size;
+  if (x->virtual_size % x->sector_size != 0)
+    x->virtual_size += x->sector_size - x->virtual_size % x->sector_size;
+  if (x->virtual_size > VHDX_MAX_SIZE)
+    return ow_err_invalid ("export: %" PRIu64 " bytes is over the VHDX limit of 64 TiB",
+                           x->virtual_size);
+  v = calloc (1, sizeof *v);
+  if (v == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  x->w = v;
+  v->nblocks = (x->virtual_size + VHDX_BLOCK - 1) / VHDX_BLOCK;
+  v->chunk_ratio = ((uint64_t) 1 << 23) * x->sector_size / VHDX_BLOCK;
+  v->nentries = v->nblocks ? v->nblocks + (v->nblocks - 1) / v->chunk_ratio : 0;
+  v->bat_length = (v->nentries * 8 + EXP_MiB - 1) / EXP_MiB * EXP_MiB;
+  if (v->bat_length == 0)
+    v->bat_length = EXP_MiB;
+  v->bat = calloc (v->bat_length / 8, sizeof *v->bat);
+  v->block = malloc (VHDX_BLOCK);
+  if (v->bat == NULL || v->block == NULL)
+    return ow_err (ENOMEM, "out of memory for a %" PRIu64 "-entry BAT", v->nentries);
+  v->next = VHDX_BAT_OFFSET + v->bat_length;
+  return 0;
+}
+
+static int
+vhdx_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
+{
+  struct vhdx *v = x->w;
+
+  for (size_t i = 0; i < len; i += VHDX_BLOCK) {
+    size_t n = len - i < VHDX_BLOCK ? len - i : VHDX_BLOCK;
+    uint64_t b = (off + i) / VHDX_BLOCK;
+    const uint8_t *data = buf + i;
+
+    if (exp_is_zero (data, n))
+      continue;          /* PAYLOAD_BLOCK_NOT_PRESENT reads as zeros */
+    if (b >= v->nblocks)
+      return ow_err (EFBIG, "export: VHDX block %" PRIu64 " out of range", b);
+    if (n < VHDX_BLOCK) {
+      memcpy (v->block, data, n);
+      memset (v->block + n, 0, VHDX_BLOCK - n);
+      data = v->block;
+    }
+    if (exp_out_pwrite (&x->out, data, VHDX_BLOCK, v->next) == -1)
+      return -1;
+    v->bat[bat_index (v, b)] = (v->next / EXP_MiB) << 20 | PAYLOAD_FULLY_PRESENT;
+    v->next += VHDX_BLOCK;
+  }
+  return 0;
+}
+
+static void
+meta_entry (uint8_t *e, const char *guid, uint32_t offset, uint32_t length, uint32_t flags)
+{
+  guid_put (e, guid);
+  ow_put_le32 (e + 16, offset);
+  ow_put_le32 (e + 20, length);
+  ow_put_le32 (e + 24, flags);
+}
+
+static int
+vhdx_end (struct exp_ctx *x)
+{
+  struct vhdx *v = x->w;
+  uint8_t *area = NULL, *bat = NULL, *meta, *items, *h, *r;
+  uint8_t file_write[16], data_write[16], page83[16];
+  size_t area_len = VHDX_META_OFFSET + VHDX_META_LENGTH;
+  int ret = -1;
+
+  if (random_guid (file_write) == -1 || random_guid (data_write) == -1
+      || random_guid (page83) == -1)
+    return -1;
+  area = calloc (1, area_len);
+  bat = malloc (v->bat_length);
+  if (area == NULL || bat == NULL) {
+    ow_err (ENOMEM, "out of memory");
+    goto out;
+  }
+  for (uint64_t i = 0; i < v->bat_length / 8; i++)
+    ow_put_le64 (bat + 8 * i, v->bat[i]);
+
+  /* File type identifier. */
+  memcpy (area, "vhdxfile", 8);
+  {
+    static const char creator[] = "ce-offline (libofflinewin)";
+    for (size_t i = 0; i < sizeof creator - 1; i++)
+      ow_put_le16 (area + 8 + 2 * i, (uint16_t) creator[i]);
+  }
+
+  /* Metadata region: table header, five entries, items at 64 KiB. */
+  meta = area + VHDX_META_OFFSET;
+  items = meta + VHDX_META_ITEMS;
+  memcpy (meta, "metadata", 8);
+  ow_put_le16 (meta + 10, 5);
+  meta_entry (meta + 32, GUID_FILE_PARAMS, VHDX_META_ITEMS, 8, META_IS_REQUIRED);
+  meta_entry (meta + 64, GUID_DISK_SIZE, VHDX_META_ITEMS + 8, 8,
+              META_IS_VIRTUAL_DISK | META_IS_REQUIRED);
+  meta_entry (meta + 96, GUID_PAGE83, VHDX_META_ITEMS + 16, 16,
+              META_IS_VIRTUAL_DISK | META_IS_REQUIRED);
+  meta_entry (meta + 128, GUID_LOGICAL, VHDX_META_ITEMS + 32, 4,
+              META_IS_VIRTUAL_DISK | META_IS_REQUIRED);
+  meta_entry (meta + 160, GUID_PHYSICAL, VHDX_META_ITEMS + 36, 4,
+              META_IS_VIRTUAL_DISK | META_IS_REQUIRED);
+  ow_put_le32 (items, VHDX_BLOCK);           /* block size; no flags */
+  ow_put_le64 (items + 8, x->virtual_size);
+  memcpy (items + 16, page83, 16);
+  ow_put_le32 (items + 32, x->sector_size);
+  ow_put_le32 (items + 36, VHDX_PHYS_SECTOR);
+
+  /* Region tables: BAT and metadata, both required. */
+  r = area + VHDX_REGION1;
+  memcpy (r, "regi", 4);
+  ow_put_le32 (r + 8, 2);
+  guid_put (r + 16, GUID_BAT);
+  ow_put_le64 (r + 32, VHDX_BAT_OFFSET);
+  ow_put_le32 (r + 40, (uint32_t) v->bat_length);
+  ow_put_le32 (r + 44, 1);
+  guid_put (r + 48, GUID_METADATA);
+  ow_put_le64 (r + 64, VHDX_META_OFFSET);
+  ow_put_le32 (r + 72, VHDX_META_LENGTH);
+  ow_put_le32 (r + 76, 1);
+  ow_put_le32 (r + 4, exp_crc32c (r, VHDX_REGION_SIZE));
+  memcpy (area + VHDX_REGION2, r, VHDX_REGION_SIZE);
+
+  /* Headers: identical but for the sequence number; the higher wins. */
+  for (int k = 0; k < 2; k++) {
+    h = area + (k == 0 ? VHDX_HEADER1 : VHDX_HEADER2);
+    memcpy (h, "head", 4);
+    ow_put_le64 (h + 8, (uint64_t) k + 1);
+    memcpy (h + 16, file_write, 16);
+    memcpy (h + 32, data_write, 16);
+    /* LogGuid (h + 48) stays zero: there is nothing to replay. */
+    ow_put_le16 (h + 64, 0);                  /* log version */
+    ow_put_le16 (h + 66, 1);                  /* version */
+    ow_put_le32 (h + 68, VHDX_LOG_LENGTH);
+    ow_put_le64 (h + 72, VHDX_LOG_OFFSET);
+    ow_put_le32 (h + 4, exp_crc32c (h, VHDX_HEADER_SIZE));
+  }
+
+  if (exp_out_pwrite (&x->out, bat, v->bat_length, VHDX_BAT_OFFSET) == -1
+      || exp_out_pwrite (&x->out, area, area_len, 0) == -1)
+    goto out;
+  x->file_size = v->next;
+  if (exp_out_truncate (&x->out, x->file_size) == -1)
+    goto out;
+  ret = 0;
+ out:
+  free (area);
+  free (bat);
+  return ret;
+}
+
+static void
+vhdx_free (struct exp_ctx *x)
+{
+  struct vhdx *v = x->w;
+
+  if (v) {
+    free (v->bat);
+    free (v->block);
+    free (v);
+  }
+  x->w = NULL;
+}
+
+const struct exp_writer exp_writer_vhdx = {
+  .name = "vhdx", .begin = vhdx_begin, .write = vhdx_write, .end = vhdx_end,
+  .free = vhdx_free,
+};
