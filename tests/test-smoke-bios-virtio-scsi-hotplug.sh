@@ -20,6 +20,9 @@ write_config
 smoke_boot bios -device virtio-scsi-pci,id=scsi0
 smoke_wait_ready
 echo "boot to ready (BIOS): ${SMOKE_READY_SECONDS}s"
+smoke_serial | grep -aq '^ce-init: .*(firmware: BIOS)' || fail "ce-init did not see BIOS firmware"
+smoke_serial | grep -aq '^SYSLINUX ' || fail "syslinux did not print its banner"
+echo "ok: booted through SeaBIOS and syslinux"
 
 smoke_hmp "drive_add 0 if=none,id=win,format=raw,file=$disk" | tee "$TMP/hmp.out"
 smoke_hmp "device_add scsi-hd,drive=win,bus=scsi0.0,scsi-id=0,lun=3" | tee -a "$TMP/hmp.out"
