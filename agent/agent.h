@@ -211,6 +211,7 @@ void ce_job_progress (struct ce_job_ctx *ctx, int percent, const char *step);
 void ce_job_log (struct ce_job_ctx *ctx, enum ce_log_level level,
                  const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 bool ce_job_canceled (struct ce_job_ctx *ctx);
+const char *ce_job_id (const struct ce_job_ctx *ctx);
 /* The cancel flag as an int, for engine options (ow_prepare_options). */
 volatile int *ce_job_cancel_flag (struct ce_job_ctx *ctx);
 

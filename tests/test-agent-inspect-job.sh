@@ -52,13 +52,14 @@ expect_eq "$(wait_job "$id2")" failed "job on an unlisted disk"
 expect_status 200 GET "/v1/jobs/$id2"
 expect_error_code diskNotFound
 
-# A pending job type is accepted, then fails saying so.
+# A storage location this build cannot reach is accepted, then fails saying so.
 expect_status 202 POST /v1/jobs -H 'Content-Type: application/json' \
-  -d "{\"type\":\"export\",\"disk\":\"$TMP/zero.img\",\"format\":\"vhdx\",\"outputStorageLocation\":{\"location\":\"$TMP/out\"},\"outputImageFilename\":\"x.vhdx\"}"
+  -d "{\"type\":\"export\",\"disk\":\"$TMP/zero.img\",\"format\":\"vhdx\",\"outputStorageLocation\":{\"location\":\"\\\\\\\\srv\\\\share\"},\"outputImageFilename\":\"x.vhdx\"}"
 id3=$(jq -r .id "$TMP/body")
-expect_eq "$(wait_job "$id3")" failed "pending job type"
+expect_eq "$(wait_job "$id3")" failed "export to an SMB share"
 expect_status 200 GET "/v1/jobs/$id3"
-expect_grep "job type 'export' is not available in this build" "$TMP/body" "honest message"
+expect_error_code notAvailable
+expect_grep "only local directories" "$TMP/body" "honest message"
 
 expect_status 200 POST /v1/complete
 expect_eq "$(jq -r .status "$TMP/body")" completing "final report"

@@ -3,7 +3,8 @@
 # A prepare job through the agent (cectl job start / wait): the job
 # completes, every registry value its result lists reads back with hivexget
 # from the image (ntfs-3g tools extract the hives), progress reached 100;
-# a BitLocker disk fails the job with error code unsafeDisk and is left
+# prepareAndPublish publishes a raw copy that ntfscat/hivexget read back; a
+# BitLocker disk fails the job with error code unsafeDisk and is left
 # byte-identical.
 . tests/functions.sh
 . tests/prepare-functions.sh
@@ -30,6 +31,25 @@ expect_eq "$(jq -r .overallProgressPercent "$TMP/out")" 100 "progress"
 check_changes_with_hivexget "$img" "$n" "$TMP/result.json"
 expect_eq "$(hivexget "$TMP/SOFTWARE.after" 'Citrix\VirtualDesktopAgent' ListOfDDCs)" \
   "ddc7.corp.example.com" "ListOfDDCs (hivexget)"
+
+# prepareAndPublish on the prepared disk: prepare changes nothing now
+# (idempotent), then the disk is published to a local directory as raw.
+mkdir -p "$TMP/store"
+jq -n --arg d "$img" --arg o "$TMP/store" '{type: "prepareAndPublish", disk: $d, platform: "azure",
+  provisioningType: "Mcs", xdReconfigure: [{ParameterName: "controllers", ParameterValue: "ddc7.corp.example.com"}],
+  enableRdp: true, format: "Raw", outputStorageLocation: {location: $o}, outputImageFilename: "pub.raw"}' > "$TMP/pap.json"
+expect_exit 0 cectl job start "$TMP/pap.json"
+id3=$(cat "$TMP/out")
+expect_exit 0 cectl job wait "$id3"
+expect_exit 0 cectl --json job get "$id3"
+jq -e '.result.prepare and .result.publish' "$TMP/out" >/dev/null || fail "prepareAndPublish result"
+# Free NTFS clusters are not copied, so compare what matters with ntfs-3g
+# and hivex tools: same size, same partition table, the prepared value.
+expect_eq "$(stat -c %s "$TMP/store/pub.raw")" "$(stat -c %s "$img")" "published size"
+cmp -n 1048576 "$img" "$TMP/store/pub.raw" || fail "partition table area differs"
+extract "$TMP/store/pub.raw" "$n" "Windows/System32/config/SOFTWARE" "$TMP/SOFTWARE.pub"
+expect_eq "$(hivexget "$TMP/SOFTWARE.pub" 'Citrix\VirtualDesktopAgent' ListOfDDCs)" \
+  "ddc7.corp.example.com" "ListOfDDCs in the published image (ntfscat + hivexget)"
 
 sum=$(sha256sum "$locked" | cut -c1-64)
 jq -n --arg d "$locked" '{type: "prepare", disk: $d, platform: "azure", provisioningType: "Mcs", enableRdp: true}' \

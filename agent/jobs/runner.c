@@ -50,6 +50,12 @@ request_cancel (struct ce_job_ctx *j)
   j->cancel_int = 1;
 }
 
+const char *
+ce_job_id (const struct ce_job_ctx *j)
+{
+  return j->id;
+}
+
 volatile int *
 ce_job_cancel_flag (struct ce_job_ctx *j)
 {
