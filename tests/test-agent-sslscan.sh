@@ -15,9 +15,13 @@ for p in SSLv2 SSLv3 'TLSv1\.0' 'TLSv1\.1'; do
   echo "ok: $p not enabled"
 done
 grep -E '^(Preferred|Accepted)' "$TMP/scan.txt" > "$TMP/suites.txt" || fail "no accepted suites listed"
-if grep -E 'CBC|-SHA( |$)|RC4|DES|NULL|EXP|anon' "$TMP/suites.txt" | grep -vE 'SHA256|SHA384' ; then
-  fail "weak suite accepted"
+# Every accepted suite must be AEAD (GCM / ChaCha20-Poly1305) with ECDHE
+# or a TLS 1.3 suite; anything else (CBC, RC4, 3DES, NULL, static RSA) fails.
+if grep -vE 'TLSv1\.3 .*TLS_(AES_(128|256)_GCM|CHACHA20_POLY1305)_SHA|TLSv1\.2 .*ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)' \
+     "$TMP/suites.txt"; then
+  fail "non-AEAD or non-forward-secret suite accepted (above)"
 fi
+if grep -E 'CBC|RC4|DES|NULL|EXP|anon|MD5' "$TMP/suites.txt"; then fail "weak suite accepted"; fi
 if grep -E 'SSLv|TLSv1\.[01]' "$TMP/suites.txt"; then fail "suite below TLS 1.2"; fi
 echo "ok: only AEAD suites on TLS 1.2/1.3:"
 cat "$TMP/suites.txt"

@@ -8,7 +8,8 @@
 . tests/agent-functions.sh
 
 truncate -s 1M "$TMP/zero.img"
-start_agent --disk "$TMP/zero.img"
+mkdir -p "$TMP/store"
+start_agent --disk "$TMP/zero.img" --artifact-dir "$TMP/store"
 
 expect_exit 0 cectl info
 expect_grep "sha256:$AGENT_FP" "$TMP/out" "info shows the fingerprint"
@@ -21,6 +22,12 @@ head -c 3000 /dev/urandom > "$TMP/pkg.bin"
 expect_exit 0 cectl artifact put pkg.bin "$TMP/pkg.bin"
 expect_grep "sha256 $(sha256sum "$TMP/pkg.bin" | cut -c1-64)" "$TMP/out" "artifact digest"
 expect_exit 5 cectl artifact put ../escape "$TMP/pkg.bin"
+# A larger payload is streamed (the agent never holds it in memory).
+head -c $((24 << 20)) /dev/urandom > "$TMP/big.bin"
+expect_exit 0 cectl --json artifact put big.bin "$TMP/big.bin"
+expect_eq "$(jq -r .sha256 "$TMP/out")" "$(sha256sum "$TMP/big.bin" | cut -c1-64)" "24 MiB artifact digest"
+cmp "$TMP/big.bin" "$TMP/store/big.bin" || fail "stored artifact differs"
+echo "ok: 24 MiB artifact stored intact"
 
 jq -n --arg d "$TMP/zero.img" '{type: "inspect", disk: $d}' > "$TMP/job.json"
 expect_exit 0 cectl job start "$TMP/job.json"
