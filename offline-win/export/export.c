@@ -69,12 +69,19 @@ now (void)
  * one request (the gap is zeroed afterwards). */
 static int
 read_chunk (struct ow_disk *src, const struct exp_map *m, uint64_t off, size_t len,
-            uint8_t *buf, uint8_t *used, uint64_t *skipped)
+            uint8_t *buf, uint8_t *used, uint64_t *skipped, bool *all_free)
 {
   size_t nunits = (len + EXP_UNIT - 1) / EXP_UNIT, i = 0;
   const size_t max_gap = EXP_MAX_READ_GAP / EXP_UNIT;
 
   exp_map_units (m, off, len, used);
+  /* Most of a large, mostly empty disk: nothing to read, nothing to zero,
+   * nothing for the writer to scan. */
+  *all_free = memchr (used, 1, nunits) == NULL;
+  if (*all_free) {
+    *skipped += len;
+    return 0;
+  }
   while (i < nunits) {
     size_t j, a, b;
 
@@ -213,8 +220,10 @@ ow_export (struct ow_disk *src, const char *output, const struct ow_export_optio
   for (uint64_t off = 0; off < x.disk_size; off += EXP_CHUNK) {
     size_t len = x.disk_size - off < EXP_CHUNK ? (size_t) (x.disk_size - off) : EXP_CHUNK;
 
-    if (read_chunk (src, &map, off, len, bufs[cur], used, &skipped) == -1
-        || w->write (&x, off, bufs[cur], len) == -1)
+    bool all_free;
+
+    if (read_chunk (src, &map, off, len, bufs[cur], used, &skipped, &all_free) == -1
+        || w->write (&x, off, all_free ? NULL : bufs[cur], len) == -1)
       goto out;
     /* The digest may still hash this buffer: fill the other one next. */
     cur ^= 1;
@@ -238,18 +247,19 @@ ow_export (struct ow_disk *src, const char *output, const struct ow_export_optio
       memcpy (res->md5, md5, sizeof md5);
     }
   }
-  if (exp_out_commit (&x.out) == -1)
-    goto out;
+  /* The result is built before the rename: once the file has its final
+   * name, nothing may fail any more. */
   ow_disk_get_stats (src, &st1);
   if (res) {
-    if (fill_result (res, &x, &map) == -1) {
-      ow_export_result_free (res);
+    if (fill_result (res, &x, &map) == -1)
       goto out;
-    }
     res->bytes_read = st1.bytes_read - st0.bytes_read;
     res->free_bytes_skipped = skipped;
-    res->seconds = now () - t0;
   }
+  if (exp_out_commit (&x.out) == -1)
+    goto out;
+  if (res)
+    res->seconds = now () - t0;
   ow_debug ("exported %s to %s (%s): read %" PRIu64 " bytes, wrote %" PRIu64,
             ow_disk_spec (src), output, w->name, st1.bytes_read - st0.bytes_read,
             x.out.bytes_written);
@@ -260,6 +270,8 @@ ow_export (struct ow_disk *src, const char *output, const struct ow_export_optio
   if (began)
     w->free (&x);
   exp_out_abort (&x.out);
+  if (ret == -1 && res)
+    ow_export_result_free (res);
   exp_map_free (&map);
   free (bufs[0]);
   free (bufs[1]);

@@ -122,7 +122,8 @@ struct exp_writer {
   /* Check the source fits the format, write what goes first. */
   int (*begin) (struct exp_ctx *x);
   /* One chunk: OFF a multiple of EXP_CHUNK, LEN == EXP_CHUNK but for the
-   * last; free clusters already zeroed. */
+   * last; free clusters already zeroed.  BUF NULL: the chunk is all free
+   * clusters, i.e. all zeros. */
   int (*write) (struct exp_ctx *x, uint64_t off, const uint8_t *buf,
                 size_t len);
   /* Tables, footers; sets x->file_size. */

@@ -226,26 +226,53 @@ exp_map_free (struct exp_map *m)
 void
 exp_map_units (const struct exp_map *m, uint64_t off, size_t len, uint8_t *used)
 {
-  size_t nunits = len / EXP_UNIT;
+  size_t nunits = (len + EXP_UNIT - 1) / EXP_UNIT;
   uint64_t end = off + len;
 
   memset (used, 1, nunits);
   for (size_t k = 0; k < m->n; k++) {
     const struct exp_volume *v = &m->v[k];
-    uint64_t cstart, cend, lo, hi;
+    uint64_t cs = v->cluster_size, cend, lo, hi, c, c1;
 
     if (!v->use_bitmap)
       continue;
-    cstart = v->start;
-    cend = v->start + v->nr_clusters * v->cluster_size;
-    lo = off > cstart ? off : cstart;
+    cend = v->start + v->nr_clusters * cs;
+    lo = off > v->start + BOOT_REGION ? off : v->start + BOOT_REGION;
     hi = end < cend ? end : cend;
-    if (lo < v->start + BOOT_REGION)
-      lo = v->start + BOOT_REGION < hi ? v->start + BOOT_REGION : hi;
-    for (uint64_t p = lo; p < hi; p += EXP_UNIT) {
-      uint64_t c = (p - v->start) / v->cluster_size;
-      if (!bit_set (v->bitmap, c))
-        used[(p - off) / EXP_UNIT] = 0;
+    if (lo >= hi)
+      continue;
+    /* Walk the clusters, whole bitmap bytes at a time where they are all
+     * used or all free (most of a disk is one or the other). */
+    c = (lo - v->start) / cs;
+    c1 = (hi - v->start + cs - 1) / cs;
+    while (c < c1) {
+      uint64_t e, a, b;
+
+      if ((c & 7) == 0 && c + 8 <= c1 && v->bitmap[c >> 3] == 0xff) {
+        c += 8;
+        continue;
+      }
+      if (bit_set (v->bitmap, c)) {
+        c++;
+        continue;
+      }
+      e = c + 1;
+      while (e < c1 && !bit_set (v->bitmap, e)) {
+        if ((e & 7) == 0 && e + 8 <= c1 && v->bitmap[e >> 3] == 0)
+          e += 8;
+        else
+          e++;
+      }
+      a = v->start + c * cs;
+      b = v->start + e * cs;
+      if (a < lo)
+        a = lo;
+      if (b > hi)
+        b = hi;
+      if (a < b)
+        memset (used + (a - off) / EXP_UNIT, 0,
+                (b - off + EXP_UNIT - 1) / EXP_UNIT - (a - off) / EXP_UNIT);
+      c = e;
     }
   }
 }

@@ -42,7 +42,7 @@ static int
 qemu_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
 {
   struct qemu *q = x->w;
-  return exp_write_sparse (&q->raw, off, buf, len);
+  return buf ? exp_write_sparse (&q->raw, off, buf, len) : 0;
 }
 
 static int

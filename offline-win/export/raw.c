@@ -39,6 +39,8 @@ raw_begin (struct exp_ctx *x)
 static int
 raw_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
 {
+  if (buf == NULL)
+    return x->digest ? exp_digest_zeros (x->digest, len) : 0;
   if (exp_write_sparse (&x->out, off, buf, len) == -1)
     return -1;
   return x->digest ? exp_digest_feed (x->digest, buf, len) : 0;

@@ -185,6 +185,8 @@ vhd_free (struct exp_ctx *x)
 static int
 fixed_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
 {
+  if (buf == NULL)
+    return x->digest ? exp_digest_zeros (x->digest, len) : 0;
   if (exp_write_sparse (&x->out, off, buf, len) == -1)
     return -1;
   return x->digest ? exp_digest_feed (x->digest, buf, len) : 0;
@@ -230,6 +232,8 @@ dyn_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
 {
   struct vhd *v = x->w;
 
+  if (buf == NULL)
+    return 0;
   for (size_t i = 0; i < len; i += VHD_BLOCK) {
     size_t n = len - i < VHD_BLOCK ? len - i : VHD_BLOCK;
     uint64_t b = (off + i) / VHD_BLOCK;

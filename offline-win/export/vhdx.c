@@ -120,6 +120,8 @@ vhdx_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
 {
   struct vhdx *v = x->w;
 
+  if (buf == NULL)
+    return 0;
   for (size_t i = 0; i < len; i += VHDX_BLOCK) {
     size_t n = len - i < VHDX_BLOCK ? len - i : VHDX_BLOCK;
     uint64_t b = (off + i) / VHDX_BLOCK;

@@ -336,11 +336,12 @@ char *ow_inspect_json (const char *disk_spec);
 
 /* ---- export ---- */
 
+/* Zeroed options mean VHDX, the IPS default (VhdxDiskFormat). */
 enum ow_export_format {
-  OW_EXPORT_RAW = 0,       /* sparse raw image */
-  OW_EXPORT_VHDX,          /* dynamic VHDX (MS-VHDX) */
+  OW_EXPORT_VHDX = 0,      /* dynamic VHDX (MS-VHDX) */
   OW_EXPORT_VHD,           /* fixed VHD, size rounded up to a whole MiB (Azure) */
   OW_EXPORT_VHD_DYNAMIC,   /* dynamic VHD */
+  OW_EXPORT_RAW,           /* sparse raw image */
   OW_EXPORT_QCOW2,         /* through qemu-img convert from our sparse raw */
   OW_EXPORT_VMDK,          /* streamOptimized, through qemu-img convert */
 };
