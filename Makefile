@@ -27,11 +27,10 @@ CPPFLAGS   += $(PKG_CFLAGS)
 .PHONY: all deps check check-host bench demo clean fuzz
 all: deps
 
-# Run scripts/install-deps only when something it provides is missing.
+# Run scripts/install-deps only when something it provides is missing
+# (its --check is the one list of what the build and the tests need).
 deps:
-	@pkg-config --exists $(PKGS) cmocka 2>/dev/null && command -v hivexget >/dev/null \
-	  && command -v qemu-nbd >/dev/null && command -v mkntfs >/dev/null && command -v jq >/dev/null \
-	  || scripts/install-deps
+	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
 
 include offline-win/module.mk
 -include agent/module.mk

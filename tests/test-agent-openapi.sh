@@ -6,7 +6,7 @@
 . tests/functions.sh
 requires jq
 cli=$CE_TOP/tests/openapi/node_modules/.bin/swagger-cli
-[ -x "$cli" ] || { echo "OpenAPI validator not installed (npm ci --prefix tests/openapi)"; exit 77; }
+[ -x "$cli" ] || fail "OpenAPI validator not installed: scripts/install-deps runs npm ci --prefix tests/openapi"
 requires node
 "$cli" validate docs/openapi.yaml
 "$cli" bundle -t json -o "$TMP/api.json" docs/openapi.yaml
