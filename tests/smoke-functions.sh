@@ -181,9 +181,9 @@ smoke_wait_poweroff() {
   echo "ok: the VM powered itself off"
 }
 
-# The job the smoke tests run.  `prepare` is pending in the agent: switch this
-# one line to prepare when it lands (smoke_job_doc has its document).
-SMOKE_JOB_TYPE=${SMOKE_JOB_TYPE:-inspect}
+# The job the smoke tests run (SMOKE_JOB_TYPE=inspect for the read-only path;
+# smoke_job_doc has both documents).
+SMOKE_JOB_TYPE=${SMOKE_JOB_TYPE:-prepare}
 
 smoke_job_doc() {
   case $SMOKE_JOB_TYPE in
@@ -272,7 +272,9 @@ smoke_check_disk_on_host() {
   cs=$(jq -r '.windows[0].currentControlSet' "$facts")
   expect_eq "$(hivexget "$TMP/SYSTEM" "\\$cs\\Control\\ComputerName\\ComputerName" ComputerName)" \
             "$(jq -r '.windows[0].hostname' "$facts")" "hivexget: the SYSTEM hive still opens, hostname"
-  if jq -e '.result.changes | type == "array"' "$SMOKE_JOB_RESULT" >/dev/null 2>&1; then
+  if [ "$SMOKE_JOB_TYPE" = prepare ]; then
+    jq -e '.result.changes | length > 0' "$SMOKE_JOB_RESULT" >/dev/null ||
+      fail "the prepare job lists no change (RDP was off on the fixture)"
     smoke_check_changes "$img"
   fi
 }
@@ -291,5 +293,6 @@ smoke_check_changes() {
       download "/Windows/System32/config/$hive" "$f" || fail "guestfish could not read $hive"
     expect_eq "$(hivexget "$f" "\\$key" "$value")" "$new" "hivexget $hive\\$key $value"
   done
+  [ "$n" -gt 0 ] || fail "no REG_SZ/REG_DWORD change to read back"
   echo "ok: $n registry changes read back with hivexget"
 }
