@@ -23,11 +23,36 @@ struct qemu {
   struct exp_out raw;            /* the staging file (fd, tmp) */
 };
 
+/* True when NAME is an executable in $PATH. */
+static bool
+in_path (const char *name)
+{
+  const char *path = getenv ("PATH");
+  char *copy, *dir, *save = NULL, *full;
+  bool found = false;
+
+  if (path == NULL || (copy = strdup (path)) == NULL)
+    return false;
+  for (dir = strtok_r (copy, ":", &save); dir && !found; dir = strtok_r (NULL, ":", &save)) {
+    if (asprintf (&full, "%s/%s", *dir ? dir : ".", name) == -1)
+      break;
+    found = access (full, X_OK) == 0;
+    free (full);
+  }
+  free (copy);
+  return found;
+}
+
 static int
 qemu_begin (struct exp_ctx *x)
 {
-  struct qemu *q = calloc (1, sizeof *q);
+  struct qemu *q;
 
+  /* Before the copy, not after it. */
+  if (!in_path (QEMU_IMG))
+    return ow_err (ENOENT, "export: %s format needs %s (install qemu-utils)",
+                   x->format == OW_EXPORT_VMDK ? "vmdk" : "qcow2", QEMU_IMG);
+  q = calloc (1, sizeof *q);
   if (q == NULL)
     return ow_err (ENOMEM, "out of memory");
   x->w = q;
