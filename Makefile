@@ -52,13 +52,15 @@ check-host: deps
 	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 all test-progs
 	@CE_BUILD=build/asan CE_SKIP_QEMU=1 tests/run-tests.sh
 
-bench: deps all test-progs
+bench: deps all test-progs image
 	scripts/bench-inspect
+	scripts/bench-prepare
+	scripts/bench-hive-replay
+	scripts/bench-export
+	scripts/appliance-bench
 
-demo:
-	@echo "make demo arrives with the appliance (issue 5): it needs ce-agent and the"
-	@echo "appliance image, which are not built yet.  Today: make && make check."
-	@exit 1
+# The end-to-end demo on a fresh machine (imagebuild/module.mk).
+demo: demo-appliance
 
 clean:
 	rm -rf build

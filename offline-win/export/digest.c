@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SHA-256 and MD5 of the output, each on its own thread so that hashing
- * overlaps the copy.  OpenSSL's EVP interface does the hashing; libcrypto
- * is loaded at run time because the library's link line (PKGS in the
- * Makefile) does not carry it, and a static archive cannot add it. */
-#include <dlfcn.h>
+ * overlaps the copy.  OpenSSL's EVP interface does the hashing. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,53 +11,11 @@
 
 #include "export/export.h"
 
-#define LIBCRYPTO_SONAME "libcrypto.so.3"
 /* Zeros are hashed from one shared read-only buffer of this size. */
 #define ZERO_BUF   (1024u * 1024)
 /* Read-back request size when hashing a finished file. */
 #define READ_BUF   (4u * 1024 * 1024)
 #define NHASHERS   2
-
-static struct {
-  __typeof__ (&EVP_MD_CTX_new) ctx_new;
-  __typeof__ (&EVP_MD_CTX_free) ctx_free;
-  __typeof__ (&EVP_sha256) sha256;
-  __typeof__ (&EVP_md5) md5;
-  __typeof__ (&EVP_DigestInit_ex) init;
-  __typeof__ (&EVP_DigestUpdate) update;
-  __typeof__ (&EVP_DigestFinal_ex) final;
-  char *error;
-} crypto;
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-
-static void
-load_crypto (void)
-{
-  void *h = dlopen (LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-  if (h == NULL) {
-    const char *e = dlerror ();
-    if (asprintf (&crypto.error, "%s", e ? e : LIBCRYPTO_SONAME " not found") == -1)
-      crypto.error = NULL;
-    return;
-  }
-#define SYM(field, name)                                       \
-  if ((*(void **) &crypto.field = dlsym (h, name)) == NULL) {  \
-    if (asprintf (&crypto.error, "%s lacks %s", LIBCRYPTO_SONAME, name) == -1) \
-      crypto.error = NULL;                                     \
-    crypto.ctx_new = NULL;                                     \
-    return;                                                    \
-  }
-  SYM (ctx_free, "EVP_MD_CTX_free");
-  SYM (sha256, "EVP_sha256");
-  SYM (md5, "EVP_md5");
-  SYM (init, "EVP_DigestInit_ex");
-  SYM (update, "EVP_DigestUpdate");
-  SYM (final, "EVP_DigestFinal_ex");
-  SYM (ctx_new, "EVP_MD_CTX_new");
-#undef SYM
-  /* The handle stays loaded for the life of the process. */
-}
 
 struct hasher {
   struct exp_digest *d;
@@ -93,7 +48,7 @@ hasher_main (void *arg)
     if (!h->job)
       break;
     pthread_mutex_unlock (&d->lock);
-    bool ok = crypto.update (h->ctx, h->buf, h->len) == 1;
+    bool ok = EVP_DigestUpdate (h->ctx, h->buf, h->len) == 1;
     pthread_mutex_lock (&d->lock);
     if (!ok)
       h->failed = true;
@@ -110,12 +65,6 @@ exp_digest_new (void)
   struct exp_digest *d;
   int e;
 
-  pthread_once (&crypto_once, load_crypto);
-  if (crypto.ctx_new == NULL) {
-    ow_err (ENOSYS, "SHA-256/MD5 need OpenSSL's libcrypto: %s",
-            crypto.error ? crypto.error : "cannot load it");
-    return NULL;
-  }
   d = calloc (1, sizeof *d);
   if (d == NULL) {
     ow_err (ENOMEM, "out of memory");
@@ -131,8 +80,8 @@ exp_digest_new (void)
   for (int i = 0; i < NHASHERS; i++) {
     struct hasher *h = &d->h[i];
     h->d = d;
-    h->ctx = crypto.ctx_new ();
-    if (h->ctx == NULL || crypto.init (h->ctx, i == 0 ? crypto.sha256 () : crypto.md5 (),
+    h->ctx = EVP_MD_CTX_new ();
+    if (h->ctx == NULL || EVP_DigestInit_ex (h->ctx, i == 0 ? EVP_sha256 () : EVP_md5 (),
                                        NULL) != 1) {
       ow_err (EIO, "OpenSSL cannot start a %s digest", i == 0 ? "SHA-256" : "MD5");
       goto fail;
@@ -301,10 +250,10 @@ exp_digest_final (struct exp_digest *d, char sha256[65], char md5[33])
 
   if (exp_digest_wait (d) == -1)
     return -1;
-  if (crypto.final (d->h[0].ctx, md, &n) != 1 || n != 32)
+  if (EVP_DigestFinal_ex (d->h[0].ctx, md, &n) != 1 || n != 32)
     return ow_err (EIO, "OpenSSL SHA-256 final failed");
   to_hex (md, n, sha256);
-  if (crypto.final (d->h[1].ctx, md, &n) != 1 || n != 16)
+  if (EVP_DigestFinal_ex (d->h[1].ctx, md, &n) != 1 || n != 16)
     return ow_err (EIO, "OpenSSL MD5 final failed");
   to_hex (md, n, md5);
   return 0;
@@ -327,7 +276,7 @@ exp_digest_free (struct exp_digest *d)
     if (d->h[i].started)
       pthread_join (d->h[i].thread, NULL);
     if (d->h[i].ctx)
-      crypto.ctx_free (d->h[i].ctx);
+      EVP_MD_CTX_free (d->h[i].ctx);
   }
   pthread_cond_destroy (&d->cond);
   pthread_mutex_destroy (&d->lock);
