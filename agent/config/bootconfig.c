@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "config/platform.h"
 
 /* The kernel command line is small; the encoded config must fit in it. */
 #define MAX_CMDLINE_SIZE (64 * 1024)
@@ -247,9 +248,15 @@ ce_config_load (const struct ce_config_sources *src, struct ce_config *cfg,
     if (c == 1)
       where = strdup ("kernel command line ce.config=");
   }
+  /* Host mode (a developer's machine) reaches for no platform unless told. */
+  if (!text && (!ce_agent.host_mode || getenv ("CE_PLATFORM"))) {
+    int c = ce_platform_config (&text, &len, &where, errmsg);
+    if (c == -1)
+      return -1;
+  }
   if (!text)
     return fail (errmsg, "boot config: none found (tried --config, %s, "
-                 "ce.config= on %s): refusing to start without a token",
+                 "ce.config= on %s, the platform's metadata): refusing to start without a token",
                  src->fw_cfg_path ? src->fw_cfg_path : "fw_cfg",
                  src->cmdline_path ? src->cmdline_path : "/proc/cmdline");
   r = ce_config_parse (text, len, cfg, errmsg);

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Platform boot-config readers against recorded responses and media in
+ * tests/data/platform/ (SMBIOS type 11, Azure ovf-env.xml and goal state,
+ * config-2 drive, user-data decoding, DMI platform detection), and the
+ * Azure health report document. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "agent.h"
+#include "config/platform.h"
+
+struct ce_agent ce_agent;
+void ce_agent_request_exit (const char *reason) { (void) reason; }
+
+static char *
+data_path (const char *name)
+{
+  const char *top = getenv ("CE_TOP");
+  char *p = NULL;
+  assert_int_not_equal (asprintf (&p, "%s/tests/data/platform/%s", top ? top : ".", name), -1);
+  return p;
+}
+
+static char *
+load (const char *name, size_t *len)
+{
+  char *p = data_path (name);
+  char *s = ce_read_file (p, 1 << 20, len);
+  assert_non_null (s);
+  free (p);
+  return s;
+}
+
+/* The decoded config must be exactly the recorded config.json. */
+static void
+assert_is_recorded_config (char *text, size_t len)
+{
+  size_t elen;
+  char *expect = load ("config.json", &elen);
+  assert_int_equal (len, elen);
+  assert_memory_equal (text, expect, elen);
+  free (expect);
+  free (text);
+}
+
+static void
+test_smbios_oem_string (void **state)
+{
+  (void) state;
+  size_t rlen, len;
+  char *raw = load ("smbios-11-0.raw", &rlen), *text = NULL, *err = NULL;
+  assert_int_equal (ce_smbios_oem_config ((unsigned char *) raw, rlen, &text, &len, &err), 1);
+  assert_is_recorded_config (text, len);
+  free (raw);
+
+  raw = load ("smbios-11-other.raw", &rlen);
+  assert_int_equal (ce_smbios_oem_config ((unsigned char *) raw, rlen, &text, &len, &err), 0);
+  assert_null (text);
+
+  /* Truncated inside the string set: refused, no read past the end. */
+  size_t full;
+  char *good = load ("smbios-11-0.raw", &full);
+  char *cut = malloc (full - 3);
+  memcpy (cut, good, full - 3);
+  int r = ce_smbios_oem_config ((unsigned char *) cut, full - 3, &text, &len, &err);
+  assert_int_equal (r, -1);
+  assert_non_null (strstr (err, "past the end"));
+  free (err);
+  /* A formatted length beyond the entry. */
+  good[1] = (char) 200;
+  assert_int_equal (ce_smbios_oem_config ((unsigned char *) good, full, &text, &len, &err), -1);
+  free (err);
+  /* Not type 11. */
+  good[0] = 1;
+  assert_int_equal (ce_smbios_oem_config ((unsigned char *) good, full, &text, &len, &err), 0);
+  free (cut);
+  free (good);
+  free (raw);
+}
+
+static void
+test_smbios_dir (void **state)
+{
+  (void) state;
+  char tmpl[] = "/tmp/ce-smbios.XXXXXX";
+  char *e = NULL, *dst = NULL, *src = data_path ("smbios-11-0.raw"), *cmd = NULL;
+  char *text = NULL, *err = NULL;
+  size_t len;
+  assert_non_null (mkdtemp (tmpl));
+  assert_int_not_equal (asprintf (&e, "%s/11-0", tmpl), -1);
+  assert_int_equal (mkdir (e, 0755), 0);
+  assert_int_not_equal (asprintf (&cmd, "cp %s %s/raw", src, e), -1);
+  assert_int_equal (system (cmd), 0);
+  assert_int_equal (ce_smbios_config (tmpl, &text, &len, &err), 1);
+  assert_is_recorded_config (text, len);
+  assert_int_equal (ce_smbios_config ("/nonexistent-dir", &text, &len, &err), 0);
+  free (cmd);
+  assert_int_not_equal (asprintf (&cmd, "rm -rf %s", tmpl), -1);
+  assert_int_equal (system (cmd), 0);
+  free (cmd);
+  free (dst);
+  free (src);
+  free (e);
+}
+
+static void
+test_azure_ovf (void **state)
+{
+  (void) state;
+  size_t xlen, len;
+  char *xml = load ("azure-ovf-env.xml", &xlen), *text = NULL, *err = NULL;
+  assert_int_equal (ce_azure_ovf_custom_data (xml, xlen, &text, &len, &err), 1);
+  assert_is_recorded_config (text, len);
+  free (xml);
+
+  xml = load ("azure-ovf-env-no-customdata.xml", &xlen);
+  assert_int_equal (ce_azure_ovf_custom_data (xml, xlen, &text, &len, &err), 0);
+  free (xml);
+
+  const char *bad = "<Environment><wa:CustomData>%%%</wa:CustomData></Environment>";
+  assert_int_equal (ce_azure_ovf_custom_data (bad, strlen (bad), &text, &len, &err), -1);
+  assert_non_null (strstr (err, "CustomData"));
+  free (err);
+  const char *empty = "<Environment><CustomData/></Environment>";
+  assert_int_equal (ce_azure_ovf_custom_data (empty, strlen (empty), &text, &len, &err), 0);
+  const char *open = "<Environment><CustomData>abcd";
+  assert_int_equal (ce_azure_ovf_custom_data (open, strlen (open), &text, &len, &err), 0);
+
+  char *dir = data_path ("azure-media");
+  assert_int_equal (ce_azure_media_config (dir, &text, &len, &err), 1);
+  assert_is_recorded_config (text, len);
+  assert_int_equal (ce_azure_media_config ("/nonexistent-dir", &text, &len, &err), 0);
+  free (dir);
+}
+
+static void
+test_azure_goal_state (void **state)
+{
+  (void) state;
+  size_t xlen;
+  char *xml = load ("azure-goalstate.xml", &xlen), *err = NULL;
+  struct ce_azure_goal_state gs;
+  assert_int_equal (ce_azure_goal_state_parse (xml, xlen, &gs, &err), 0);
+  assert_string_equal (gs.incarnation, "1");
+  assert_string_equal (gs.container_id, "2b5a2c3e-1f7d-4b4a-9d47-6f0c1d2e3f40");
+  assert_string_equal (gs.instance_id, "896b0c43-7c0e-4f0e-a0b2-3c4d5e6f7a8b.ce-appliance");
+
+  char *h = ce_azure_health_xml (&gs);
+  assert_non_null (h);
+  assert_non_null (strstr (h, "<GoalStateIncarnation>1</GoalStateIncarnation>"));
+  assert_non_null (strstr (h, "<ContainerId>2b5a2c3e-1f7d-4b4a-9d47-6f0c1d2e3f40</ContainerId>"));
+  assert_non_null (strstr (h, "<InstanceId>896b0c43-7c0e-4f0e-a0b2-3c4d5e6f7a8b.ce-appliance</InstanceId>"));
+  assert_non_null (strstr (h, "<State>Ready</State>"));
+  free (h);
+  ce_azure_goal_state_free (&gs);
+  free (xml);
+
+  const char *inject = "<GoalState><Incarnation>1</Incarnation><Container>"
+    "<ContainerId>a&lt;b</ContainerId><InstanceId>x</InstanceId></Container></GoalState>";
+  assert_int_equal (ce_azure_goal_state_parse (inject, strlen (inject), &gs, &err), -1);
+  assert_non_null (strstr (err, "ContainerId"));
+  free (err);
+  const char *missing = "<GoalState><Incarnation>1</Incarnation></GoalState>";
+  assert_int_equal (ce_azure_goal_state_parse (missing, strlen (missing), &gs, &err), -1);
+  assert_non_null (strstr (err, "no ContainerId"));
+  free (err);
+}
+
+static void
+test_config_drive (void **state)
+{
+  (void) state;
+  char *dir = data_path ("config-2"), *text = NULL, *err = NULL;
+  size_t len;
+  assert_int_equal (ce_config_drive_config (dir, &text, &len, &err), 1);
+  assert_is_recorded_config (text, len);
+  assert_int_equal (ce_config_drive_config ("/nonexistent-dir", &text, &len, &err), 0);
+  free (dir);
+}
+
+static void
+test_userdata_decode (void **state)
+{
+  (void) state;
+  size_t dlen, len;
+  char *text = NULL, *err = NULL;
+  /* AWS recorded user data: base64 wrapped at 76 columns. */
+  char *d = load ("aws-user-data", &dlen);
+  assert_int_equal (ce_platform_decode_userdata (d, dlen, &text, &len, &err), 0);
+  assert_is_recorded_config (text, len);
+  free (d);
+  /* GCP recorded attribute: the JSON itself. */
+  d = load ("gcp-ce-config", &dlen);
+  assert_int_equal (ce_platform_decode_userdata (d, dlen, &text, &len, &err), 0);
+  assert_is_recorded_config (text, len);
+  free (d);
+  d = load ("azure-imds-userdata", &dlen);
+  assert_int_equal (ce_platform_decode_userdata (d, dlen, &text, &len, &err), 0);
+  assert_is_recorded_config (text, len);
+  free (d);
+  assert_int_equal (ce_platform_decode_userdata ("#cloud-config\n", 14, &text, &len, &err), -1);
+  free (err);
+}
+
+static void
+write_file (const char *dir, const char *name, const char *text)
+{
+  char *p = NULL;
+  assert_int_not_equal (asprintf (&p, "%s/%s", dir, name), -1);
+  FILE *f = fopen (p, "w");
+  assert_non_null (f);
+  fputs (text, f);
+  fclose (f);
+  free (p);
+}
+
+static void
+test_detect (void **state)
+{
+  (void) state;
+  char tmpl[] = "/tmp/ce-dmi.XXXXXX", *id = NULL, *cmd = NULL;
+  assert_non_null (mkdtemp (tmpl));
+  assert_int_not_equal (asprintf (&id, "%s/class/dmi/id", tmpl), -1);
+  assert_int_not_equal (asprintf (&cmd, "mkdir -p %s", id), -1);
+  assert_int_equal (system (cmd), 0);
+  free (cmd);
+  unsetenv ("CE_PLATFORM");
+
+  write_file (id, "sys_vendor", "Microsoft Corporation\n");
+  write_file (id, "chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77\n");
+  assert_string_equal (ce_platform_detect (tmpl), "azure");
+  assert_true (ce_azure_detected (tmpl));
+  /* Hyper-V on premises: same vendor, no Azure asset tag. */
+  write_file (id, "chassis_asset_tag", "None\n");
+  assert_string_equal (ce_platform_detect (tmpl), "unknown");
+  assert_false (ce_azure_detected (tmpl));
+  write_file (id, "sys_vendor", "Amazon EC2\n");
+  assert_string_equal (ce_platform_detect (tmpl), "aws");
+  write_file (id, "sys_vendor", "Google\n");
+  assert_string_equal (ce_platform_detect (tmpl), "gcp");
+  write_file (id, "sys_vendor", "Nutanix\n");
+  assert_string_equal (ce_platform_detect (tmpl), "nutanix");
+  setenv ("CE_PLATFORM", "aws", 1);
+  assert_string_equal (ce_platform_detect (tmpl), "aws");
+  unsetenv ("CE_PLATFORM");
+
+  assert_int_not_equal (asprintf (&cmd, "rm -rf %s", tmpl), -1);
+  assert_int_equal (system (cmd), 0);
+  free (cmd);
+  free (id);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_smbios_oem_string),
+    cmocka_unit_test (test_smbios_dir),
+    cmocka_unit_test (test_azure_ovf),
+    cmocka_unit_test (test_azure_goal_state),
+    cmocka_unit_test (test_config_drive),
+    cmocka_unit_test (test_userdata_decode),
+    cmocka_unit_test (test_detect),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
