@@ -76,9 +76,11 @@ ce_azure_ovf_custom_data (const char *xml, size_t xmllen, char **text,
     ;
   if (i == n)
     return 0;
-  if (ce_platform_decode_userdata (s, n, text, len, errmsg) == -1)
+  if (ce_platform_decode_userdata (s, n, text, len, errmsg) == -1) {
+    free (*errmsg);
     return ce_platform_fail (errmsg, "boot config: ovf-env.xml CustomData is "
                              "not base64 of a JSON document");
+  }
   return 1;
 }
 
@@ -213,6 +215,7 @@ ce_azure_health_xml (const struct ce_azure_goal_state *gs)
   return s;
 }
 
+/* 0 done, -1 worth retrying, -2 not. */
 static int
 report_once (const char *base, char **errmsg)
 {
@@ -238,8 +241,10 @@ report_once (const char *base, char **errmsg)
     ce_platform_fail (errmsg, "Azure Ready: goal state: HTTP %ld", status);
     goto out;
   }
-  if (ce_azure_goal_state_parse (resp, rlen, &gs, errmsg) == -1)
+  if (ce_azure_goal_state_parse (resp, rlen, &gs, errmsg) == -1) {
+    r = -2;                     /* a malformed goal state stays malformed */
     goto out;
+  }
   free (url);
   free (resp);
   resp = NULL;
@@ -276,9 +281,10 @@ ce_azure_report_ready (const char *wire_url, char **errmsg)
     base = DEFAULT_WIRESERVER_URL;
   for (int i = 1; ; i++) {
     *errmsg = NULL;
-    if (report_once (base, errmsg) == 0)
+    int r = report_once (base, errmsg);
+    if (r == 0)
       return 0;
-    if (i == READY_ATTEMPTS)
+    if (r == -2 || i == READY_ATTEMPTS)
       return -1;
     ce_log (CE_LOG_WARN, "azure.ready", "attempt %d of %d: %s", i,
             READY_ATTEMPTS, *errmsg ? *errmsg : "failed");
