@@ -20,6 +20,7 @@
 #define DEFAULT_GCP_METADATA_URL "http://metadata.google.internal"
 #define DEFAULT_AZURE_MEDIA_DIR "/run/ce/media"
 #define DEFAULT_CONFIG_DRIVE_DIR "/run/ce/config-2"
+#define DEFAULT_XENBUS_PATH "/dev/xen/xenbus"
 
 int
 ce_platform_fail (char **errmsg, const char *fmt, ...)
@@ -178,7 +179,7 @@ const char *
 ce_platform_detect (const char *root)
 {
   static const char *const known[] = { "azure", "aws", "gcp", "nutanix",
-                                       "qemu", "none", NULL };
+                                       "xenserver", "qemu", "none", NULL };
   const char *env = getenv ("CE_PLATFORM");
   if (env && *env) {
     for (size_t i = 0; known[i]; i++)
@@ -189,10 +190,12 @@ ce_platform_detect (const char *root)
   char *vendor = read_dmi (root, "sys_vendor");
   char *product = read_dmi (root, "product_name");
   char *tag = read_dmi (root, "chassis_asset_tag");
+  char *bios = read_dmi (root, "bios_version");
   const char *v = vendor ? vendor : "", *pr = product ? product : "";
   const char *p = "unknown";
 
-  if (strstr (v, "Amazon") || strstr (pr, "EC2"))
+  /* Older EC2 instance types are Xen HVM: the BIOS version says Amazon. */
+  if (strstr (v, "Amazon") || strstr (pr, "EC2") || (bios && strstr (bios, "amazon")))
     p = "aws";
   else if (strstr (v, "Google"))
     p = "gcp";
@@ -200,11 +203,14 @@ ce_platform_detect (const char *root)
     p = "azure";
   else if (strstr (v, "Nutanix"))
     p = "nutanix";
+  else if (strstr (v, "Xen") || strstr (v, "Citrix"))
+    p = "xenserver";
   else if (strstr (v, "QEMU") || strstr (pr, "KVM"))
     p = "qemu";
   free (vendor);
   free (product);
   free (tag);
+  free (bios);
   return p;
 }
 
@@ -283,6 +289,11 @@ ce_platform_config (char **text, size_t *len, char **where, char **errmsg)
     r = ce_config_drive_config (env_or ("CE_CONFIG_DRIVE_DIR", DEFAULT_CONFIG_DRIVE_DIR),
                                 text, len, errmsg);
     w = "config-2 drive user_data";
+  }
+  else if (!strcmp (platform, "xenserver")) {
+    r = ce_xenserver_config (env_or ("CE_XENBUS_PATH", DEFAULT_XENBUS_PATH),
+                             text, len, errmsg);
+    w = "xenstore vm-data/ce-config";
   }
  out:
   if (r == 1 && !(*where = strdup (w))) {

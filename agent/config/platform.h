@@ -8,13 +8,14 @@
  * source is present but unusable.  The caller scrubs and frees *TEXT.
  *
  * Environment overrides (tests point these at loopback servers / temp dirs):
- *   CE_PLATFORM          azure|aws|gcp|nutanix|qemu|none (else DMI detection)
+ *   CE_PLATFORM          azure|aws|gcp|nutanix|xenserver|qemu|none (else DMI detection)
  *   CE_DMI_ROOT          sysfs root for DMI files (default /sys)
  *   CE_METADATA_URL      base URL of IMDS/metadata (default http://169.254.169.254)
  *   CE_GCP_METADATA_URL  GCP base URL (default http://metadata.google.internal)
  *   CE_WIRESERVER_URL    Azure wire server (default http://168.63.129.16)
  *   CE_AZURE_MEDIA_DIR   mounted Azure provisioning medium (default /run/ce/media)
  *   CE_CONFIG_DRIVE_DIR  mounted config-2 drive (default /run/ce/config-2)
+ *   CE_XENBUS_PATH       xenbus device (default /dev/xen/xenbus)
  */
 #ifndef CE_PLATFORM_H
 #define CE_PLATFORM_H
@@ -40,7 +41,7 @@ int ce_platform_http (const char *method, const char *url,
                       const char *const *headers, const char *body,
                       long *status, char **out, size_t *outlen, char **errmsg);
 /* Platform name from CE_PLATFORM or DMI under ROOT ("/sys"): "azure", "aws",
- * "gcp", "nutanix", ... or "unknown". Static string. */
+ * "gcp", "nutanix", "xenserver", "qemu" or "unknown". Static string. */
 const char *ce_platform_detect (const char *root);
 /* Try SMBIOS OEM strings, then the detected platform's sources.  *WHERE
  * (malloc'd) names the source. */
@@ -76,5 +77,13 @@ bool ce_azure_detected (const char *root);
 int ce_aws_config (const char *base_url, char **text, size_t *len, char **errmsg);
 int ce_gcp_config (const char *base_url, char **text, size_t *len, char **errmsg);
 int ce_config_drive_config (const char *dir, char **text, size_t *len, char **errmsg);
+
+/* ---- platform-xenserver.c ---- */
+/* One XS_READ of PATH over an open xenbus connection: 1 with *VALUE
+ * (malloc'd, NUL-terminated), 0 if xenstore says ENOENT. */
+int ce_xenstore_read_fd (int fd, const char *path, char **value, size_t *len,
+                         char **errmsg);
+/* vm-data/ce-config via DEV (/dev/xen/xenbus). */
+int ce_xenserver_config (const char *dev, char **text, size_t *len, char **errmsg);
 
 #endif

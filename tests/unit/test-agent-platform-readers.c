@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Platform boot-config readers against recorded responses and media in
  * tests/data/platform/ (SMBIOS type 11, Azure ovf-env.xml and goal state,
- * config-2 drive, user-data decoding, DMI platform detection), and the
+ * config-2 drive, xenstore replies, user-data decoding, DMI platform
+ * detection), and the
  * Azure health report document. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -185,6 +188,82 @@ test_config_drive (void **state)
   free (dir);
 }
 
+/* A fake xenstored on the other end of a socketpair: checks the request is
+ * XS_READ of vm-data/ce-config and replays REPLY (a recorded file); exits 0
+ * only if the request was right. */
+static pid_t
+fake_xenstored (int fd, const char *reply)
+{
+  pid_t pid = fork ();
+  assert_int_not_equal (pid, -1);
+  if (pid)
+    return pid;
+  static const char want[] = "vm-data/ce-config";
+  unsigned char req[16 + sizeof want];
+  size_t got = 0, rlen;
+  while (got < sizeof req) {
+    ssize_t n = read (fd, req + got, sizeof req - got);
+    if (n <= 0)
+      _exit (2);
+    got += (size_t) n;
+  }
+  uint32_t h[4];
+  memcpy (h, req, 16);
+  int ok = h[0] == 2 && h[2] == 0 && h[3] == sizeof want &&
+           !memcmp (req + 16, want, sizeof want);
+  char *r = load (reply, &rlen);
+  if (write (fd, r, rlen) != (ssize_t) rlen)
+    _exit (3);
+  _exit (ok ? 0 : 1);
+}
+
+static void
+xenstore_case (const char *reply, int expect, char **value, size_t *len)
+{
+  int sv[2], st;
+  char *err = NULL;
+  assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  pid_t pid = fake_xenstored (sv[1], reply);
+  close (sv[1]);
+  int r = ce_xenstore_read_fd (sv[0], "vm-data/ce-config", value, len, &err);
+  if (r == -1)
+    fprintf (stderr, "%s\n", err);
+  assert_int_equal (r, expect);
+  close (sv[0]);
+  assert_int_equal (waitpid (pid, &st, 0), pid);
+  assert_true (WIFEXITED (st));
+  assert_int_equal (WEXITSTATUS (st), 0);
+}
+
+static void
+test_xenstore (void **state)
+{
+  (void) state;
+  char *v = NULL, *text = NULL, *err = NULL;
+  size_t vlen = 0, len;
+  xenstore_case ("xenstore-read-reply.bin", 1, &v, &vlen);
+  assert_int_equal (ce_platform_decode_userdata (v, vlen, &text, &len, &err), 0);
+  assert_is_recorded_config (text, len);
+  free (v);
+  xenstore_case ("xenstore-enoent-reply.bin", 0, &v, &vlen);
+  assert_null (v);
+
+  /* A reply claiming more than the protocol's payload limit is refused
+   * before anything is allocated or read. */
+  int sv[2];
+  unsigned char bogus[16] = { 2, 0, 0, 0, 0x01, 0x00, 0x65, 0x63, 0, 0, 0, 0,
+                              0xff, 0xff, 0, 0 };
+  assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  assert_int_equal (write (sv[1], bogus, sizeof bogus), (ssize_t) sizeof bogus);
+  assert_int_equal (ce_xenstore_read_fd (sv[0], "vm-data/ce-config", &v, &vlen, &err), -1);
+  assert_non_null (strstr (err, "malformed reply"));
+  free (err);
+  close (sv[0]);
+  close (sv[1]);
+  /* No xenbus device: not on Xen. */
+  assert_int_equal (ce_xenserver_config ("/nonexistent/xenbus", &text, &len, &err), 0);
+}
+
 static void
 test_userdata_decode (void **state)
 {
@@ -247,6 +326,12 @@ test_detect (void **state)
   assert_string_equal (ce_platform_detect (tmpl), "gcp");
   write_file (id, "sys_vendor", "Nutanix\n");
   assert_string_equal (ce_platform_detect (tmpl), "nutanix");
+  write_file (id, "sys_vendor", "Xen\n");
+  write_file (id, "bios_version", "4.13.4-xs8\n");
+  assert_string_equal (ce_platform_detect (tmpl), "xenserver");
+  /* An older EC2 instance type: Xen HVM, but the BIOS is Amazon's. */
+  write_file (id, "bios_version", "4.11.amazon\n");
+  assert_string_equal (ce_platform_detect (tmpl), "aws");
   setenv ("CE_PLATFORM", "aws", 1);
   assert_string_equal (ce_platform_detect (tmpl), "aws");
   unsetenv ("CE_PLATFORM");
@@ -266,6 +351,7 @@ main (void)
     cmocka_unit_test (test_azure_ovf),
     cmocka_unit_test (test_azure_goal_state),
     cmocka_unit_test (test_config_drive),
+    cmocka_unit_test (test_xenstore),
     cmocka_unit_test (test_userdata_decode),
     cmocka_unit_test (test_detect),
   };
