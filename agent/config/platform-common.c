@@ -179,7 +179,8 @@ const char *
 ce_platform_detect (const char *root)
 {
   static const char *const known[] = { "azure", "aws", "gcp", "nutanix",
-                                       "xenserver", "qemu", "none", NULL };
+                                       "xenserver", "vsphere", "qemu", "none",
+                                       NULL };
   const char *env = getenv ("CE_PLATFORM");
   if (env && *env) {
     for (size_t i = 0; known[i]; i++)
@@ -205,6 +206,8 @@ ce_platform_detect (const char *root)
     p = "nutanix";
   else if (strstr (v, "Xen") || strstr (v, "Citrix"))
     p = "xenserver";
+  else if (strstr (v, "VMware"))
+    p = "vsphere";
   else if (strstr (v, "QEMU") || strstr (pr, "KVM"))
     p = "qemu";
   free (vendor);
@@ -294,6 +297,10 @@ ce_platform_config (char **text, size_t *len, char **where, char **errmsg)
     r = ce_xenserver_config (env_or ("CE_XENBUS_PATH", DEFAULT_XENBUS_PATH),
                              text, len, errmsg);
     w = "xenstore vm-data/ce-config";
+  }
+  else if (!strcmp (platform, "vsphere")) {
+    r = ce_vmware_config (text, len, errmsg);
+    w = "VMware guestinfo.ce.config";
   }
  out:
   if (r == 1 && !(*where = strdup (w))) {

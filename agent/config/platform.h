@@ -8,7 +8,7 @@
  * source is present but unusable.  The caller scrubs and frees *TEXT.
  *
  * Environment overrides (tests point these at loopback servers / temp dirs):
- *   CE_PLATFORM          azure|aws|gcp|nutanix|xenserver|qemu|none (else DMI detection)
+ *   CE_PLATFORM          azure|aws|gcp|nutanix|xenserver|vsphere|qemu|none (else DMI detection)
  *   CE_DMI_ROOT          sysfs root for DMI files (default /sys)
  *   CE_METADATA_URL      base URL of IMDS/metadata (default http://169.254.169.254)
  *   CE_GCP_METADATA_URL  GCP base URL (default http://metadata.google.internal)
@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Link-local endpoints answer in milliseconds; off-platform they never do. */
 #define CE_PLATFORM_HTTP_TIMEOUT_MS 2000L
@@ -41,7 +42,7 @@ int ce_platform_http (const char *method, const char *url,
                       const char *const *headers, const char *body,
                       long *status, char **out, size_t *outlen, char **errmsg);
 /* Platform name from CE_PLATFORM or DMI under ROOT ("/sys"): "azure", "aws",
- * "gcp", "nutanix", "xenserver", "qemu" or "unknown". Static string. */
+ * "gcp", "nutanix", "xenserver", "vsphere", "qemu" or "unknown". Static string. */
 const char *ce_platform_detect (const char *root);
 /* Try SMBIOS OEM strings, then the detected platform's sources.  *WHERE
  * (malloc'd) names the source. */
@@ -85,5 +86,18 @@ int ce_xenstore_read_fd (int fd, const char *path, char **value, size_t *len,
                          char **errmsg);
 /* vm-data/ce-config via DEV (/dev/xen/xenbus). */
 int ce_xenserver_config (const char *dev, char **text, size_t *len, char **errmsg);
+
+/* ---- platform-vmware.c ---- */
+/* One VMware backdoor call: registers in, registers out. */
+struct ce_bdoor_regs {
+  uint32_t eax, ebx, ecx, edx, esi, edi;
+};
+typedef void (*ce_bdoor_fn) (struct ce_bdoor_regs *regs, void *ctx);
+/* RPCI "info-get KEY" through CALL: 1 with *VALUE (malloc'd,
+ * NUL-terminated), 0 if the variable is not set. */
+int ce_vmware_guestinfo_read (ce_bdoor_fn call, void *ctx, const char *key,
+                              char **value, size_t *len, char **errmsg);
+/* guestinfo.ce.config over the real backdoor (x86 only). */
+int ce_vmware_config (char **text, size_t *len, char **errmsg);
 
 #endif

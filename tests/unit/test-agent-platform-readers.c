@@ -264,6 +264,133 @@ test_xenstore (void **state)
   assert_int_equal (ce_xenserver_config ("/nonexistent/xenbus", &text, &len, &err), 0);
 }
 
+/* A fake VMware host for the RPCI message protocol (open, send size,
+ * payload 4 bytes at a time, receive size/payload/status, close).  It
+ * insists on the magic, port, channel and cookies, and answers
+ * "info-get guestinfo.ce.config" with a recorded reply file. */
+struct fake_vmx {
+  const char *reply_file;   /* NULL: the variable is not set */
+  char cmd[256];
+  size_t cmd_size, cmd_got;
+  char *reply;
+  size_t reply_len, reply_off;
+  bool open, closed, bad;
+};
+
+#define FAKE_CHANNEL 3
+#define FAKE_COOKIE_HIGH 0x11223344u
+#define FAKE_COOKIE_LOW 0x55667788u
+
+static void
+fake_backdoor (struct ce_bdoor_regs *r, void *ctx)
+{
+  struct fake_vmx *f = ctx;
+  unsigned type = r->ecx >> 16;
+  uint32_t ok = 0x0001u << 16;
+
+  if (r->eax != 0x564D5868u || (r->edx & 0xffff) != 0x5658 || (r->ecx & 0xffff) != 30) {
+    f->bad = true;
+    r->ecx = 0;
+    return;
+  }
+  if (type != 0 && ((r->edx >> 16) != FAKE_CHANNEL || r->esi != FAKE_COOKIE_HIGH ||
+                    r->edi != FAKE_COOKIE_LOW || !f->open)) {
+    f->bad = true;
+    r->ecx = 0;
+    return;
+  }
+  switch (type) {
+  case 0:                                  /* open */
+    if (r->ebx != (0x49435052u | 0x80000000u))
+      f->bad = true;
+    f->open = true;
+    r->ecx = ok;
+    r->edx = (uint32_t) FAKE_CHANNEL << 16;
+    r->esi = FAKE_COOKIE_HIGH;
+    r->edi = FAKE_COOKIE_LOW;
+    break;
+  case 1:                                  /* send size */
+    if (r->ebx >= sizeof f->cmd)
+      f->bad = true;
+    f->cmd_size = r->ebx;
+    f->cmd_got = 0;
+    r->ecx = ok;
+    break;
+  case 2:                                  /* send payload */
+    if (f->cmd_got >= f->cmd_size) {
+      f->bad = true;
+      break;
+    }
+    memcpy (f->cmd + f->cmd_got, &r->ebx,
+            f->cmd_size - f->cmd_got < 4 ? f->cmd_size - f->cmd_got : 4);
+    f->cmd_got += f->cmd_size - f->cmd_got < 4 ? f->cmd_size - f->cmd_got : 4;
+    r->ecx = ok;
+    if (f->cmd_got == f->cmd_size) {
+      f->cmd[f->cmd_size] = '\0';
+      if (strcmp (f->cmd, "info-get guestinfo.ce.config"))
+        f->bad = true;
+      if (f->reply_file)
+        f->reply = load (f->reply_file, &f->reply_len);
+      else {
+        f->reply = strdup ("0 No value found");
+        f->reply_len = strlen (f->reply);
+      }
+      f->reply_off = 0;
+    }
+    break;
+  case 3:                                  /* receive size */
+    r->ecx = ok | (0x0002u << 16);
+    r->ebx = (uint32_t) f->reply_len;
+    r->edx = (uint32_t) 1 << 16;
+    break;
+  case 4:                                  /* receive payload */
+    r->ebx = 0;
+    memcpy (&r->ebx, f->reply + f->reply_off,
+            f->reply_len - f->reply_off < 4 ? f->reply_len - f->reply_off : 4);
+    f->reply_off += 4;
+    r->ecx = ok;
+    break;
+  case 5:                                  /* receive status */
+    if (f->reply_off < f->reply_len)
+      f->bad = true;
+    r->ecx = ok;
+    break;
+  case 6:                                  /* close */
+    f->closed = true;
+    f->open = false;
+    r->ecx = ok;
+    break;
+  default:
+    f->bad = true;
+  }
+}
+
+static void
+test_vmware_guestinfo (void **state)
+{
+  (void) state;
+  struct fake_vmx f = { .reply_file = "vmware-rpci-reply" };
+  char *v = NULL, *text = NULL, *err = NULL;
+  size_t vlen = 0, len;
+
+  assert_int_equal (ce_vmware_guestinfo_read (fake_backdoor, &f, "guestinfo.ce.config",
+                                              &v, &vlen, &err), 1);
+  assert_false (f.bad);
+  assert_true (f.closed);
+  assert_int_equal (ce_platform_decode_userdata (v, vlen, &text, &len, &err), 0);
+  assert_is_recorded_config (text, len);
+  free (v);
+  free (f.reply);
+
+  struct fake_vmx g = { .reply_file = NULL };
+  assert_int_equal (ce_vmware_guestinfo_read (fake_backdoor, &g, "guestinfo.ce.config",
+                                              &v, &vlen, &err), 0);
+  assert_null (v);
+  assert_false (g.bad);
+  assert_true (g.closed);
+  free (g.reply);
+}
+
 static void
 test_userdata_decode (void **state)
 {
@@ -326,6 +453,8 @@ test_detect (void **state)
   assert_string_equal (ce_platform_detect (tmpl), "gcp");
   write_file (id, "sys_vendor", "Nutanix\n");
   assert_string_equal (ce_platform_detect (tmpl), "nutanix");
+  write_file (id, "sys_vendor", "VMware, Inc.\n");
+  assert_string_equal (ce_platform_detect (tmpl), "vsphere");
   write_file (id, "sys_vendor", "Xen\n");
   write_file (id, "bios_version", "4.13.4-xs8\n");
   assert_string_equal (ce_platform_detect (tmpl), "xenserver");
@@ -352,6 +481,7 @@ main (void)
     cmocka_unit_test (test_azure_goal_state),
     cmocka_unit_test (test_config_drive),
     cmocka_unit_test (test_xenstore),
+    cmocka_unit_test (test_vmware_guestinfo),
     cmocka_unit_test (test_userdata_decode),
     cmocka_unit_test (test_detect),
   };
