@@ -24,7 +24,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE 
   -Ioffline-win/include -Ioffline-win
 FUZZ_HIVELOG_SRCS := tests/fuzz/fuzz-hivelog.c offline-win/hive/hivelog.c offline-win/hive/regf.c \
   offline-win/hive/marvin32.c offline-win/util/error.c offline-win/util/debug.c
-FUZZ_PTABLE_SRCS := tests/fuzz/fuzz-ptable.c $(wildcard offline-win/part/*.c offline-win/disk/*.c) \
+FUZZ_PTABLE_SRCS := tests/fuzz/fuzz-ptable.c $(wildcard offline-win/part/*.c offline-win/disk/*.c offline-win/fat/*.c) \
   offline-win/util/error.c offline-win/util/debug.c offline-win/util/crc32.c \
   offline-win/util/utf16.c offline-win/util/strv.c
 .PHONY: fuzz-lib

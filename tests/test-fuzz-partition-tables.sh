@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The MBR/GPT reader survives a short libFuzzer run (ASan/UBSan, no crash,
-# no leak), seeded with the first 64 KiB of an MBR and a GPT fixture.
+# The MBR/GPT reader and the FAT lookup survive a short libFuzzer run
+# (ASan/UBSan, no crash, no leak), seeded with the first 64 KiB of an MBR
+# and a GPT fixture and the first 64 KiB of a FAT ESP.
 # Skipped when clang cannot build -fsanitize=fuzzer.
 . "$(dirname "$0")/functions.sh"
 requires clang
@@ -12,6 +13,8 @@ mkdir -p "$corpus"
 for f in win2022-bios-vda win11-uefi-vda; do
   head -c 65536 "$(fixture "$f")" > "$corpus/$f"
 done
+# The ESP of the GPT fixture starts at 1 MiB.
+dd if="$(fixture win11-uefi-vda)" of="$corpus/esp" bs=64K skip=16 count=1 status=none
 "$CE_TOP/$CE_BUILD/fuzz/fuzz-ptable" -max_total_time="${CE_FUZZ_SECONDS:-15}" -max_len=65536 \
   -print_final_stats=1 "$corpus" > "$TMP/fuzz.log" 2>&1 ||
   { tail -n 40 "$TMP/fuzz.log"; fail "the fuzzer found a crash"; }

@@ -123,6 +123,11 @@ int ow_fs_probe (struct ow_disk *disk, uint64_t start, uint64_t size,
                  enum ow_fs_type *type);
 const char *ow_fs_type_name (enum ow_fs_type t);
 
+/* Read-only: does PATH ('/'-separated, any case, long names) exist on the
+ * FAT12/16/32 volume at START?  1 yes, 0 no, -1 unreadable volume. */
+int ow_fat_path_exists (struct ow_disk *disk, uint64_t start, uint64_t size,
+                        const char *path);
+
 struct ow_volume;
 
 #define OW_VOL_WRITE 1u

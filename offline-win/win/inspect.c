@@ -177,9 +177,15 @@ ow_inspect (struct ow_disk *disk)
                       "it in Windows (manage-bde -off C:) and retry", p->number);
       continue;
     }
-    if (p->role == OW_ROLE_EFI && efi == NULL)
-      efi = json_pack ("{s:i, s:s}", "partition", (int) p->number,
-                       "path", "/EFI/Microsoft/Boot/BCD");
+    /* UEFI Windows boots from the BCD on the EFI system partition. */
+    if (p->role == OW_ROLE_EFI && fs == OW_FS_FAT && efi == NULL) {
+      int e = ow_fat_path_exists (disk, p->start, p->size, "EFI/Microsoft/Boot/BCD");
+      if (e == 1)
+        efi = json_pack ("{s:i, s:s}", "partition", (int) p->number,
+                         "path", "/EFI/Microsoft/Boot/BCD");
+      else if (e == -1)
+        json_object_set_new (pj, "error", json_string (ow_error_message ()));
+    }
     if (fs != OW_FS_NTFS)
       continue;
     vol = ow_volume_open (disk, p->start, p->size, 0);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* libFuzzer entry point for the partition-table reader: the input is a
- * disk image (512-byte sectors if byte 0 is even, else 4096) read through
- * the memory disk backend.  Built by `make fuzz` (tests/module.mk). */
+/* libFuzzer entry point for the partition-table reader and the FAT path
+ * lookup: the input is a disk image (512-byte sectors if byte 0 is even,
+ * else 4096) read through the memory disk backend, and also taken as a FAT
+ * volume.  Built by `make fuzz` (tests/module.mk). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (d != NULL) {
     pt = ow_ptable_read (d);
     ow_ptable_free (pt);
+    (void) ow_fat_path_exists (d, 0, size, "EFI/Microsoft/Boot/BCD");
     ow_disk_close (d);
   }
   ow_error_clear ();
