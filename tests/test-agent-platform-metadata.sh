@@ -6,8 +6,9 @@
 # provisioning medium's ovf-env.xml, a config-2 drive, SMBIOS OEM strings.
 # HTTP sources are served by a loopback server that refuses requests lacking
 # the platform's required headers; an unreachable endpoint does not hang
-# the agent.  Azure Ready: goal state then a health report with state Ready
-# carrying the goal state's ids, checked by an independent XML parser.
+# the agent, a present but malformed source stops it.  Azure Ready: goal
+# state then a health report with state Ready carrying the goal state's ids,
+# checked by an independent XML parser.
 . tests/functions.sh
 . tests/agent-functions.sh
 requires python3
@@ -140,6 +141,18 @@ for ((i = 0; i < AGENT_READY_TIMEOUT * 10; i++)); do
 done
 expect_grep "boot config from SMBIOS OEM string" "$TMP/agent.err" "SMBIOS OEM strings read"
 stop_agent
+
+# A present but unusable source stops the agent with a clear message
+# rather than falling through to the next one.
+mkdir -p "$TMP/bad-media"
+sed 's|<ns1:CustomData>.*</ns1:CustomData>|<ns1:CustomData>%%%not-base64</ns1:CustomData>|' \
+  "$DATA/azure-ovf-env.xml" > "$TMP/bad-media/ovf-env.xml"
+grep -q 'not-base64' "$TMP/bad-media/ovf-env.xml" || fail "test setup: CustomData not replaced"
+: > "$TMP/requests.jsonl"
+expect_exit 2 env CE_PLATFORM=azure CE_AZURE_MEDIA_DIR="$TMP/bad-media" CE_METADATA_URL="$BASE" \
+  CE_DMI_ROOT="$TMP/no-dmi" "$CE_AGENT" --host --listen 127.0.0.1:0 --fw-cfg "$none" --proc-cmdline "$none"
+expect_grep "CustomData is not base64" "$TMP/err" "bad CustomData refused"
+[ -s "$TMP/requests.jsonl" ] && fail "Azure: IMDS asked after a bad CustomData"
 
 # Not on that platform after all: the endpoint is unreachable; the agent
 # refuses promptly instead of hanging.

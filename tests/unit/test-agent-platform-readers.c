@@ -310,9 +310,11 @@ fake_backdoor (struct ce_bdoor_regs *r, void *ctx)
     r->edi = FAKE_COOKIE_LOW;
     break;
   case 1:                                  /* send size */
-    if (r->ebx >= sizeof f->cmd)
-      f->bad = true;
     f->cmd_size = r->ebx;
+    if (r->ebx >= sizeof f->cmd) {
+      f->bad = true;
+      f->cmd_size = 0;
+    }
     f->cmd_got = 0;
     r->ecx = ok;
     break;
