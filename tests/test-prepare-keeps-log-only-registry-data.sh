@@ -27,6 +27,8 @@ job "$TMP/job.json" '{"type":"prepare","platform":"azure","enableRdp":true}'
 expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job.json" --json
 cp "$TMP/out" "$TMP/result.json"
 expect_eq "$(jq -r '.replayedLogEntries.SYSTEM' "$TMP/result.json")" 24 "replayed log entries reported"
+jq -r '.notes[]' "$TMP/result.json" > "$TMP/notes"
+expect_grep 'SYSTEM: replayed 24 log entries' "$TMP/notes" "the result says \"replayed N log entries\""
 jq -e '[.changes[] | select(.hive == "SYSTEM")] | length > 0' "$TMP/result.json" >/dev/null ||
   fail "the job did not change SYSTEM: the test would prove nothing"
 

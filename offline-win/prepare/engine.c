@@ -101,16 +101,22 @@ load_hives (struct engine *e)
   e->ctx.software = ow_win_load_hive (&e->win, "SOFTWARE", entries, e->hives_json, OW_HIVE_WRITE);
   e->ctx.security = ow_win_load_hive (&e->win, "SECURITY", entries, e->hives_json, OW_HIVE_WRITE);
   e->ctx.sam = ow_win_load_hive (&e->win, "SAM", entries, e->hives_json, 0);
-  /* Dirty without anything to replay: Windows itself would load the
-   * primary as it is, and so do we; the result says so. */
+  /* Say how each hive was read: logs replayed first, or dirty without
+   * anything to replay (Windows itself would load the primary as it is). */
   {
     size_t i;
     json_t *h;
-    json_array_foreach (e->hives_json, i, h)
-      if (json_is_string (json_object_get (h, "state")) &&
-          strcmp (json_string_value (json_object_get (h, "state")), "dirty-no-logs") == 0)
+    json_array_foreach (e->hives_json, i, h) {
+      const char *st = json_string_value (json_object_get (h, "state"));
+      const char *path = json_string_value (json_object_get (h, "path"));
+      if (st && strcmp (st, "dirty-no-logs") == 0)
         ow_plan_note (&e->plan, "%s was not cleanly closed and has no log entries to replay: "
-                      "edited as it is on disk", json_string_value (json_object_get (h, "path")));
+                      "edited as it is on disk", path);
+      else if (st && strcmp (st, "dirty-recoverable") == 0)
+        ow_plan_note (&e->plan, "%s: replayed %" JSON_INTEGER_FORMAT " log entries before "
+                      "editing (registry data Windows kept only in its logs is kept)", path,
+                      json_integer_value (json_object_get (h, "logEntries")));
+    }
   }
   if (json_array_size (e->problems) > 0 || e->ctx.system == NULL || e->ctx.software == NULL) {
     const char *why = json_string_value (json_object_get (json_array_get (e->problems, 0),
