@@ -256,7 +256,8 @@ ce_config_load (const struct ce_config_sources *src, struct ce_config *cfg,
   }
   if (!text)
     return fail (errmsg, "boot config: none found (tried --config, %s, "
-                 "ce.config= on %s, the platform's metadata): refusing to start without a token",
+                 "ce.config= on %s, the platform's metadata): refusing to "
+                 "start without a token",
                  src->fw_cfg_path ? src->fw_cfg_path : "fw_cfg",
                  src->cmdline_path ? src->cmdline_path : "/proc/cmdline");
   r = ce_config_parse (text, len, cfg, errmsg);
