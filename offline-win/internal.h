@@ -48,6 +48,8 @@ static inline void ow_put_le64 (void *p, uint64_t v)
 /* ---- util/crc32.c ---------------------------------------------------- */
 /* CRC-32 as used by GPT (IEEE 802.3, reflected, init and final xor ~0). */
 uint32_t ow_crc32 (const void *buf, size_t len);
+/* CRC-32C (Castagnoli) as used by VHDX, same conventions. */
+uint32_t ow_crc32c (const void *buf, size_t len);
 
 /* ---- util/sha256.c --------------------------------------------------- */
 #define OW_SHA256_HEX_LEN 64

@@ -72,8 +72,7 @@ int exp_digest_file (struct exp_digest *d, int fd, uint64_t size,
 int exp_digest_final (struct exp_digest *d, char sha256[65], char md5[33]);
 void exp_digest_free (struct exp_digest *d);
 
-/* ---- crc32c.c --------------------------------------------------------- */
-uint32_t exp_crc32c (const void *buf, size_t len);
+
 
 /* ---- out.c: the output file ------------------------------------------- */
 

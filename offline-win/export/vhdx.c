@@ -214,7 +214,7 @@ vhdx_end (struct exp_ctx *x)
   ow_put_le64 (r + 64, VHDX_META_OFFSET);
   ow_put_le32 (r + 72, VHDX_META_LENGTH);
   ow_put_le32 (r + 76, 1);
-  ow_put_le32 (r + 4, exp_crc32c (r, VHDX_REGION_SIZE));
+  ow_put_le32 (r + 4, ow_crc32c (r, VHDX_REGION_SIZE));
   memcpy (area + VHDX_REGION2, r, VHDX_REGION_SIZE);
 
   /* Headers: identical but for the sequence number; the higher wins. */
@@ -229,7 +229,7 @@ vhdx_end (struct exp_ctx *x)
     ow_put_le16 (h + 66, 1);                  /* version */
     ow_put_le32 (h + 68, VHDX_LOG_LENGTH);
     ow_put_le64 (h + 72, VHDX_LOG_OFFSET);
-    ow_put_le32 (h + 4, exp_crc32c (h, VHDX_HEADER_SIZE));
+    ow_put_le32 (h + 4, ow_crc32c (h, VHDX_HEADER_SIZE));
   }
 
   if (exp_out_pwrite (&x->out, bat, v->bat_length, VHDX_BAT_OFFSET) == -1
