@@ -7,18 +7,22 @@
 #   make smoke             boot it under QEMU (BIOS and UEFI) and drive a job
 #   make demo-appliance    the end-to-end demo (make demo once the lead switches)
 # The image holds release binaries: build it with SANITIZE=0 (the default).
+# Its ce-agent is its own build, without libnbd ($(IMG_DIR)/ce-agent).
 IMG_DIR     := $(BUILD)/image
 DEBUG       ?= 0
 INIT_SRCS   := $(sort $(wildcard imagebuild/init/*.c))
 INIT_OBJS   := $(INIT_SRCS:%.c=$(BUILD)/%.o)
 CE_INIT     := $(IMG_DIR)/ce-init
 KERNEL_DIR  := $(IMG_DIR)/kernel
-ICU_STUB    := $(IMG_DIR)/libicudata-stub.so
-# The ICU data symbol and soname the host's libicuuc links against (empty if
-# ce-agent does not pull ICU in at all).
-ICU_LIB     := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libicudata.so.[0-9]*))
-ICU_SYMBOL  := $(if $(ICU_LIB),$(shell nm -D --defined-only $(ICU_LIB) 2>/dev/null | \
-                 awk '/ R icudt[0-9]+_dat$$/ { print $$3 }'))
+# The image's own ce-agent and library: built with -DOW_NO_NBD and linked
+# without libnbd (which pulls libxml2 and ICU: 30+ MB of the initramfs).
+# The appliance works on attached block devices only; the host build
+# (build/bin/ce-agent, ce-offline) keeps NBD.
+IMG_AGENT   := $(IMG_DIR)/ce-agent
+IMG_OW_LIB  := $(IMG_DIR)/lib/libofflinewin-nonbd.a
+IMG_NONBD_OBJ := $(IMG_DIR)/obj/offline-win/disk/disk-nbd-nonbd.o
+IMG_OW_OBJS := $(filter-out $(BUILD)/offline-win/disk/disk-nbd.o,$(OW_LIB_OBJS)) $(IMG_NONBD_OBJ)
+IMG_PKG_LIBS := $(shell pkg-config --libs $(filter-out libnbd,$(PKGS)) 2>/dev/null)
 IMG_FORMATS := $(IMG_DIR)/ce-appliance.qcow2 $(IMG_DIR)/ce-appliance.vhd \
                $(IMG_DIR)/ce-appliance.vmdk $(IMG_DIR)/ce-appliance.ova \
                $(IMG_DIR)/ce-appliance-gce.tar.gz
@@ -36,10 +40,18 @@ $(CE_INIT): $(INIT_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -static -o $@ $(INIT_OBJS)
 
-$(ICU_STUB): imagebuild/icudata-stub.c
+$(IMG_NONBD_OBJ): offline-win/disk/disk-nbd.c
 	@mkdir -p $(@D)
-	$(CC) -shared -nostdlib -fPIC -O2 -Wall -Wextra -Werror \
-	  -DICU_DATA_SYMBOL=$(ICU_SYMBOL) -Wl,-soname,$(notdir $(ICU_LIB)) -o $@ $<
+	$(CC) $(CPPFLAGS) -DOW_NO_NBD $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(IMG_OW_LIB): $(IMG_OW_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(IMG_AGENT): $(AGENT_OBJS) $(IMG_OW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(AGENT_OBJS) $(IMG_OW_LIB) $(IMG_PKG_LIBS) $(AGENT_PKG_LIBS)
 
 # scripts/kernel-build is quick when its cache holds the kernel and copies
 # only changed files, so this runs every time.
@@ -54,12 +66,10 @@ $(IMG_DIR)/.debug-$(DEBUG):
 	@rm -f $(IMG_DIR)/.debug-*
 	@touch $@
 
-$(IMG_DIR)/initramfs.cpio.lz4: $(CE_INIT) $(BUILD)/bin/ce-agent $(KERNEL_DIR)/gen_init_cpio \
-                               imagebuild/mkinitramfs $(if $(ICU_SYMBOL),$(ICU_STUB)) \
-                               $(IMG_DIR)/.debug-$(DEBUG)
+$(IMG_DIR)/initramfs.cpio.lz4: $(CE_INIT) $(IMG_AGENT) $(KERNEL_DIR)/gen_init_cpio \
+                               imagebuild/mkinitramfs $(IMG_DIR)/.debug-$(DEBUG)
 	@test "$(SANITIZE)" = 0 || { echo "make image: needs SANITIZE=0 (release binaries)"; exit 1; }
-	DEBUG=$(DEBUG) $(if $(ICU_SYMBOL),CE_ICUDATA_STUB=$(ICU_STUB)) imagebuild/mkinitramfs \
-	  $(KERNEL_DIR)/gen_init_cpio $(CE_INIT) $(BUILD)/bin/ce-agent $@
+	DEBUG=$(DEBUG) imagebuild/mkinitramfs $(KERNEL_DIR)/gen_init_cpio $(CE_INIT) $(IMG_AGENT) $@
 
 $(IMG_DIR)/ce-appliance.raw: $(KERNEL_DIR)/bzImage $(IMG_DIR)/initramfs.cpio.lz4 imagebuild/mkdisk
 	DEBUG=$(DEBUG) imagebuild/mkdisk $(KERNEL_DIR)/bzImage $(IMG_DIR)/initramfs.cpio.lz4 $@

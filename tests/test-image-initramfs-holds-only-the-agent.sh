@@ -4,13 +4,16 @@
 # libraries ce-agent needs (its ldd closure: nothing more, nothing less),
 # busybox only as udhcpc, the CA bundle and a few /etc files: no shell, no
 # login, no other daemon.  Listed with cpio, not with our own code.
+# The image's ce-agent is its own build without NBD: no libnbd, and so no
+# libxml2 or ICU, in what the initramfs carries (the host's keeps libnbd).
 . tests/functions.sh
 . tests/smoke-functions.sh
 if [ "${CE_SKIP_QEMU:-0}" = 1 ]; then echo "CE_SKIP_QEMU=1: appliance image tests skipped"; exit 77; fi
 smoke_requires
 requires cpio
 ibuild=$(dirname "$CE_IMAGE_DIR")
-agent=$ibuild/bin/ce-agent
+agent=$CE_IMAGE_DIR/ce-agent
+[ -f "$agent" ] || fail "$agent is missing (make image builds it)"
 lz4 -dc "$CE_IMAGE_DIR/initramfs.cpio.lz4" > "$TMP/initramfs.cpio" || fail "initramfs is not LZ4 (legacy)"
 mkdir "$TMP/root"
 (cd "$TMP/root" && cpio -id --quiet --no-absolute-filenames < "$TMP/initramfs.cpio")
@@ -29,6 +32,17 @@ for f in bin/sh bin/ash bin/bash bin/busybox bin/login sbin/getty usr/sbin/sshd 
   [ -e "$r/$f" ] && fail "/$f must not be in the image"
 done
 echo "ok: no shell, no login, no sshd"
+
+# The lean build: neither the agent nor the image links NBD or what it drags in.
+ldd "$agent" > "$TMP/agent-ldd"
+grep -E 'lib(nbd|xml2|icu[a-z]*)\.so' "$TMP/agent-ldd" && fail "the image's ce-agent links libnbd/libxml2/ICU"
+nm -D --undefined-only "$agent" | grep -E ' nbd_' && fail "the image's ce-agent calls libnbd"
+(cd "$r" && find . -name 'libnbd.so*' -o -name 'libxml2.so*' -o -name 'libicu*.so*') > "$TMP/heavy"
+[ -s "$TMP/heavy" ] && { cat "$TMP/heavy"; fail "libnbd/libxml2/ICU in the initramfs"; }
+grep -q 'this build has no NBD support' "$agent" || fail "the image's ce-agent lacks the no-NBD backend"
+ldd "$ibuild/bin/ce-agent" > "$TMP/host-ldd" || fail "no host ce-agent in $ibuild/bin"
+grep -q 'libnbd\.so' "$TMP/host-ldd" || fail "the host ce-agent lost libnbd"
+echo "ok: no libnbd, libxml2 or ICU in the image's ce-agent ($(grep -c '=> /' "$TMP/agent-ldd") libraries)"
 
 # Every regular file is accounted for (the glibc converters hivex loads at
 # run time are the only files ldd cannot see).

@@ -1,6 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Disk backend for NBD URIs, in user space through libnbd (the host
  * kernel may have no nbd module). */
+#ifdef OW_NO_NBD
+/* The appliance build: its disks are attached block devices, and libnbd
+ * would pull libxml2 and ICU into the initramfs (docs/APPLIANCE.md), so an
+ * NBD URI is refused instead of linking libnbd. */
+#include "internal.h"
+
+struct ow_disk *
+ow_disk_open_nbd (const char *uri, unsigned flags)
+{
+  (void) flags;
+  ow_err (ENOTSUP, "%s: this build has no NBD support", uri);
+  return NULL;
+}
+#else
 #include <inttypes.h>
 #include <libnbd.h>
 #include <stdlib.h>
@@ -112,3 +126,4 @@ ow_disk_open_nbd (const char *uri, unsigned flags)
   nbd_close (h);
   return NULL;
 }
+#endif /* OW_NO_NBD */
