@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "agent.h"
+#include "config/platform.h"
 
 /* Exit codes (documented in ce-agent(8)). */
 #define EXIT_OK 0
@@ -164,6 +165,20 @@ mkdir_p (const char *dir)
     r = -1;
   free (copy);
   return r;
+}
+
+static void *
+azure_ready_thread (void *arg)
+{
+  char *e = NULL;
+
+  (void) arg;
+  if (ce_azure_report_ready (NULL, &e) == -1)
+    ce_log (CE_LOG_ERROR, "azure.ready", "%s", e ? e : "failed");
+  else
+    ce_log (CE_LOG_INFO, "azure.ready", "reported Ready to the Azure wire server");
+  free (e);
+  return NULL;
 }
 
 int
@@ -342,6 +357,15 @@ main (int argc, char **argv)
           ce_agent.artifact_dir);
   printf ("CE-AGENT-READY sha256=%s port=%u\n", ce_agent.tls.fingerprint, port);
   fflush (stdout);
+  /* Azure fails a VM that never reports Ready: report it as soon as we
+   * listen, on a thread (the wire server may be slow or retried). */
+  if (!ce_agent.host_mode && ce_azure_detected ("/sys")) {
+    pthread_t t;
+    if (pthread_create (&t, NULL, azure_ready_thread, NULL) == 0)
+      pthread_detach (t);
+    else
+      ce_log (CE_LOG_ERROR, "azure.ready", "cannot start the report thread");
+  }
 
   status = EXIT_OK;
   for (;;) {
