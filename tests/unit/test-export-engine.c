@@ -92,8 +92,8 @@ static void
 test_crc32c_matches_the_check_value (void **state)
 {
   (void) state;
-  assert_int_equal (exp_crc32c ("123456789", 9), 0xE3069283u);
-  assert_int_equal (exp_crc32c ("", 0), 0);
+  assert_int_equal (ow_crc32c ("123456789", 9), 0xE3069283u);
+  assert_int_equal (ow_crc32c ("", 0), 0);
 }
 
 static void
@@ -198,7 +198,7 @@ test_vhdx_layout_and_only_non_zero_blocks (void **state)
   assert_memory_equal (h1, "head", 4);
   memcpy (tmp, h1, 4096);
   memset (tmp + 4, 0, 4);
-  assert_int_equal (ow_le32 (h1 + 4), exp_crc32c (tmp, 4096));
+  assert_int_equal (ow_le32 (h1 + 4), ow_crc32c (tmp, 4096));
   assert_true (ow_le64 (h2 + 8) > ow_le64 (h1 + 8));
   rt = x + 192 * 1024;
   assert_memory_equal (rt, "regi", 4);
