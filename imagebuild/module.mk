@@ -22,6 +22,9 @@ IMG_AGENT   := $(IMG_DIR)/ce-agent
 IMG_OW_LIB  := $(IMG_DIR)/lib/libofflinewin-nonbd.a
 IMG_NONBD_OBJ := $(IMG_DIR)/obj/offline-win/disk/disk-nbd-nonbd.o
 IMG_OW_OBJS := $(filter-out $(BUILD)/offline-win/disk/disk-nbd.o,$(OW_LIB_OBJS)) $(IMG_NONBD_OBJ)
+# ce-offline on the same library: not in the image; the initramfs test runs
+# it to see the OW_NO_NBD backend refuse an nbd:// URI.
+IMG_CE_OFFLINE := $(IMG_DIR)/ce-offline-nonbd
 IMG_PKG_LIBS := $(shell pkg-config --libs $(filter-out libnbd,$(PKGS)) 2>/dev/null)
 IMG_FORMATS := $(IMG_DIR)/ce-appliance.qcow2 $(IMG_DIR)/ce-appliance.vhd \
                $(IMG_DIR)/ce-appliance.vmdk $(IMG_DIR)/ce-appliance.ova \
@@ -53,6 +56,10 @@ $(IMG_AGENT): $(AGENT_OBJS) $(IMG_OW_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(AGENT_OBJS) $(IMG_OW_LIB) $(IMG_PKG_LIBS) $(AGENT_PKG_LIBS)
 
+$(IMG_CE_OFFLINE): $(CE_OFFLINE_OBJS) $(IMG_OW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(CE_OFFLINE_OBJS) $(IMG_OW_LIB) $(IMG_PKG_LIBS)
+
 # scripts/kernel-build is quick when its cache holds the kernel and copies
 # only changed files, so this runs every time.
 kernel: $(KERNEL_DIR)/bzImage
@@ -77,7 +84,7 @@ $(IMG_DIR)/ce-appliance.raw: $(KERNEL_DIR)/bzImage $(IMG_DIR)/initramfs.cpio.lz4
 $(IMG_FORMATS) &: $(IMG_DIR)/ce-appliance.raw imagebuild/mkformats imagebuild/mkovf
 	imagebuild/mkformats $< $(IMG_DIR)
 
-image: deps-appliance $(IMG_DIR)/ce-appliance.raw $(IMG_FORMATS)
+image: deps-appliance $(IMG_DIR)/ce-appliance.raw $(IMG_FORMATS) $(IMG_CE_OFFLINE)
 
 # The smoke tests with this tree's binaries (make check runs them too,
 # against the sanitizer build's cectl).

@@ -13,6 +13,7 @@ smoke_requires
 requires cpio
 ibuild=$(dirname "$CE_IMAGE_DIR")
 agent=$CE_IMAGE_DIR/ce-agent
+CE_AGENT_HOST=$CE_TOP/$CE_BUILD/bin/ce-agent
 [ -f "$agent" ] || fail "$agent is missing (make image builds it)"
 lz4 -dc "$CE_IMAGE_DIR/initramfs.cpio.lz4" > "$TMP/initramfs.cpio" || fail "initramfs is not LZ4 (legacy)"
 mkdir "$TMP/root"
@@ -40,7 +41,15 @@ nm -D --undefined-only "$agent" | grep -E ' nbd_' && fail "the image's ce-agent 
 (cd "$r" && find . -name 'libnbd.so*' -o -name 'libxml2.so*' -o -name 'libicu*.so*') > "$TMP/heavy"
 [ -s "$TMP/heavy" ] && { cat "$TMP/heavy"; fail "libnbd/libxml2/ICU in the initramfs"; }
 grep -q 'this build has no NBD support' "$agent" || fail "the image's ce-agent lacks the no-NBD backend"
-ldd "$ibuild/bin/ce-agent" > "$TMP/host-ldd" || fail "no host ce-agent in $ibuild/bin"
+# The same library under ce-offline refuses an NBD URI with that message
+# (nothing listens on the port: the host build would fail to connect instead).
+nonbd=$CE_IMAGE_DIR/ce-offline-nonbd
+[ -x "$nonbd" ] || fail "$nonbd is missing (make image builds it)"
+"$nonbd" inspect nbd://127.0.0.1:1/x > "$TMP/nonbd.out" 2>&1 && fail "ce-offline-nonbd accepted an nbd:// URI"
+cat "$TMP/nonbd.out"
+grep -q 'this build has no NBD support' "$TMP/nonbd.out" || fail "no 'no NBD support' error"
+# The host build keeps NBD (tests/test-*-over-nbd.sh use it).
+ldd "$CE_AGENT_HOST" > "$TMP/host-ldd" || fail "$CE_AGENT_HOST is not built"
 grep -q 'libnbd\.so' "$TMP/host-ldd" || fail "the host ce-agent lost libnbd"
 echo "ok: no libnbd, libxml2 or ICU in the image's ce-agent ($(grep -c '=> /' "$TMP/agent-ldd") libraries)"
 
