@@ -142,70 +142,52 @@ ow_hive_get_multi_string (struct ow_hive *hv, const char *key,
   return 1;
 }
 
+/* Names of the handles in the 0-terminated array H (freed here), read
+ * with NAME_OF: subkey names and value names are listed the same way. */
 static char **
-names_vector (size_t n)
+names_of (struct ow_hive *hv, const char *key, size_t *h,
+          char *(*name_of) (hive_h *, size_t), const char *what)
 {
-  char **v = calloc (n + 1, sizeof *v);
+  char **v;
+  size_t n = 0;
+
+  if (h == NULL) {
+    ow_err (errno, "%s: listing the %ss of %s: %m", hv->name, what, key);
+    return NULL;
+  }
+  while (h[n])
+    n++;
+  v = calloc (n + 1, sizeof *v);
   if (v == NULL)
     ow_err (ENOMEM, "out of memory");
+  for (size_t i = 0; v && i < n; i++) {
+    v[i] = name_of (hv->h, h[i]);
+    if (v[i] == NULL) {
+      ow_err (errno, "%s: reading a %s name of %s: %m", hv->name, what, key);
+      ow_strv_free (v);
+      v = NULL;
+    }
+  }
+  free (h);
   return v;
 }
 
 char **
 ow_hive_subkeys (struct ow_hive *hv, const char *key)
 {
-  hive_node_h node = ow_hive_node (hv, key), *kids;
-  char **v;
-  size_t n = 0;
+  hive_node_h node = ow_hive_node (hv, key);
 
   if (node == 0)
     return NULL;
-  kids = hivex_node_children (hv->h, node);
-  if (kids == NULL) {
-    ow_err (errno, "%s: listing %s: %m", hv->name, key);
-    return NULL;
-  }
-  while (kids[n])
-    n++;
-  v = names_vector (n);
-  for (size_t i = 0; v && i < n; i++) {
-    v[i] = hivex_node_name (hv->h, kids[i]);
-    if (v[i] == NULL) {
-      ow_err (errno, "%s: reading a subkey name of %s: %m", hv->name, key);
-      ow_strv_free (v);
-      v = NULL;
-    }
-  }
-  free (kids);
-  return v;
+  return names_of (hv, key, hivex_node_children (hv->h, node), hivex_node_name, "subkey");
 }
 
 char **
 ow_hive_value_names (struct ow_hive *hv, const char *key)
 {
   hive_node_h node = ow_hive_node (hv, key);
-  hive_value_h *vals;
-  char **v;
-  size_t n = 0;
 
   if (node == 0)
     return NULL;
-  vals = hivex_node_values (hv->h, node);
-  if (vals == NULL) {
-    ow_err (errno, "%s: listing values of %s: %m", hv->name, key);
-    return NULL;
-  }
-  while (vals[n])
-    n++;
-  v = names_vector (n);
-  for (size_t i = 0; v && i < n; i++) {
-    v[i] = hivex_value_key (hv->h, vals[i]);
-    if (v[i] == NULL) {
-      ow_err (errno, "%s: reading a value name of %s: %m", hv->name, key);
-      ow_strv_free (v);
-      v = NULL;
-    }
-  }
-  free (vals);
-  return v;
+  return names_of (hv, key, hivex_node_values (hv->h, node), hivex_value_key, "value");
 }
