@@ -213,6 +213,7 @@ ow_export (struct ow_disk *src, const char *output, const struct ow_export_optio
     ow_debug ("logical sector size %u (from the partition table; the disk layer says %u)",
               map.sector_size, x.sector_size);
   x.sector_size = map.sector_size;
+  x.map = &map;
   began = true;
   if (w->begin (&x) == -1)
     goto out;
@@ -276,6 +277,32 @@ ow_export (struct ow_disk *src, const char *output, const struct ow_export_optio
   free (bufs[0]);
   free (bufs[1]);
   free (used);
+  return ret;
+}
+
+int
+ow_export_estimate (struct ow_disk *src, enum ow_export_format fmt, uint64_t *bytes)
+{
+  const struct exp_writer *w = writer_for (fmt);
+  struct exp_map map = { 0 };
+  struct exp_ctx x;
+  int ret;
+
+  if (src == NULL || bytes == NULL)
+    return ow_err_invalid ("export: estimate: missing source or result");
+  if (w == NULL)
+    return ow_err_invalid ("export: unknown format %d", (int) fmt);
+  memset (&x, 0, sizeof x);
+  x.format = fmt;
+  x.disk_size = ow_disk_size (src);
+  if (x.disk_size == 0)
+    return ow_err_invalid ("export: %s is empty", ow_disk_spec (src));
+  if (exp_map_build (src, &map) == -1)
+    return -1;
+  x.sector_size = map.sector_size;
+  x.map = &map;
+  ret = w->estimate (&x, bytes);
+  exp_map_free (&map);
   return ret;
 }
 

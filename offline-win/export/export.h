@@ -55,6 +55,13 @@ void exp_map_free (struct exp_map *m);
  * 0 when it is a free cluster of a volume we can see into. */
 void exp_map_units (const struct exp_map *m, uint64_t off, size_t len,
                     uint8_t *used);
+/* True when anything in [OFF, OFF+LEN) must be copied, i.e. exp_map_units
+ * would mark at least one unit of it used. */
+bool exp_map_any_used (const struct exp_map *m, uint64_t off, uint64_t len);
+/* How many UNIT-aligned pieces of UNIT bytes (UNIT a multiple of EXP_UNIT)
+ * hold anything to copy: the bytes a sparse copy can allocate, at most,
+ * on a file system with blocks of UNIT bytes or smaller. */
+uint64_t exp_map_used_units (const struct exp_map *m, uint64_t unit);
 
 /* ---- digest.c: SHA-256 and MD5 (OpenSSL EVP) on two worker threads --- */
 
@@ -113,6 +120,7 @@ struct exp_ctx {
   struct exp_digest *digest;   /* NULL: no digest */
   bool digest_streamed;        /* the writer fed the digest as it wrote */
   uint64_t file_size;          /* the finished file's length */
+  const struct exp_map *map;   /* what the copy will read */
   void *w;                     /* writer state */
 };
 
@@ -128,6 +136,10 @@ struct exp_writer {
   /* Tables, footers; sets x->file_size. */
   int (*end) (struct exp_ctx *x);
   void (*free) (struct exp_ctx *x);
+  /* An upper bound of the bytes the output will occupy on the
+   * destination (allocated, the peak while writing), from X's disk_size,
+   * sector_size and map alone (nothing is written). */
+  int (*estimate) (const struct exp_ctx *x, uint64_t *bytes);
 };
 
 extern const struct exp_writer exp_writer_raw;
@@ -141,6 +153,9 @@ extern const struct exp_writer exp_writer_vmdk;
  * FOFF (the file is already long enough: the rest stay holes). */
 int exp_write_sparse (struct exp_out *o, uint64_t foff, const uint8_t *buf,
                       size_t len);
+/* exp_map_used_units () * EXP_HOLE_UNIT, at most the disk rounded up to
+ * EXP_HOLE_UNIT: what a sparse raw copy of the map can allocate. */
+uint64_t exp_sparse_bytes (const struct exp_ctx *x);
 /* random bytes for GUIDs (getrandom). */
 int exp_random (void *buf, size_t len);
 

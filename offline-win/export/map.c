@@ -276,3 +276,107 @@ exp_map_units (const struct exp_map *m, uint64_t off, size_t len, uint8_t *used)
     }
   }
 }
+
+/* The part of V's clusters in which its bitmap decides: [*LO, *HI). */
+static bool
+bitmap_window (const struct exp_volume *v, uint64_t *lo, uint64_t *hi)
+{
+  if (!v->use_bitmap)
+    return false;
+  *lo = v->start + BOOT_REGION;
+  *hi = v->start + v->nr_clusters * v->cluster_size;
+  return *lo < *hi;
+}
+
+/* True when any of clusters [C, C1) is in use. */
+static bool
+any_bit (const uint8_t *bm, uint64_t c, uint64_t c1)
+{
+  for (; c < c1 && (c & 7) != 0; c++)
+    if (bit_set (bm, c))
+      return true;
+  for (; c + 8 <= c1; c += 8)
+    if (bm[c >> 3] != 0)
+      return true;
+  for (; c < c1; c++)
+    if (bit_set (bm, c))
+      return true;
+  return false;
+}
+
+bool
+exp_map_any_used (const struct exp_map *m, uint64_t off, uint64_t len)
+{
+  uint64_t end = len > UINT64_MAX - off ? UINT64_MAX : off + len, pos = off;
+
+  while (pos < end) {
+    const struct exp_volume *v = NULL;
+    uint64_t lo = 0, hi = 0, stop, cs;
+
+    /* Volumes do not overlap: at most one window holds POS. */
+    for (size_t k = 0; k < m->n && v == NULL; k++)
+      if (bitmap_window (&m->v[k], &lo, &hi) && lo <= pos && pos < hi)
+        v = &m->v[k];
+    if (v == NULL)
+      return true;       /* outside every volume we can see into: copied */
+    stop = end < hi ? end : hi;
+    cs = v->cluster_size;
+    if (any_bit (v->bitmap, (pos - v->start) / cs, (stop - v->start + cs - 1) / cs))
+      return true;
+    pos = stop;
+  }
+  return false;
+}
+
+/* Number of UNIT-aligned pieces of UNIT bytes that lie wholly inside free
+ * clusters of V's bitmap window. */
+static uint64_t
+free_units (const struct exp_volume *v, uint64_t unit)
+{
+  uint64_t lo, hi, cs = v->cluster_size, c, n = 0;
+
+  if (!bitmap_window (v, &lo, &hi))
+    return 0;
+  c = (lo - v->start) / cs;
+  while (c < v->nr_clusters) {
+    uint64_t e, a, b, first, last;
+
+    if ((c & 7) == 0 && c + 8 <= v->nr_clusters && v->bitmap[c >> 3] == 0xff) {
+      c += 8;
+      continue;
+    }
+    if (bit_set (v->bitmap, c)) {
+      c++;
+      continue;
+    }
+    e = c + 1;
+    while (e < v->nr_clusters && !bit_set (v->bitmap, e)) {
+      if ((e & 7) == 0 && e + 8 <= v->nr_clusters && v->bitmap[e >> 3] == 0)
+        e += 8;
+      else
+        e++;
+    }
+    a = v->start + c * cs;
+    b = v->start + e * cs;
+    if (a < lo)
+      a = lo;
+    first = (a + unit - 1) / unit;
+    last = b / unit;
+    if (last > first)
+      n += last - first;
+    c = e;
+  }
+  return n;
+}
+
+uint64_t
+exp_map_used_units (const struct exp_map *m, uint64_t unit)
+{
+  uint64_t total = (m->disk_size + unit - 1) / unit, nfree = 0;
+
+  /* Free runs of different volumes never touch (each volume's boot region
+   * is used), so a unit wholly free lies inside one run of one volume. */
+  for (size_t k = 0; k < m->n; k++)
+    nfree += free_units (&m->v[k], unit);
+  return nfree < total ? total - nfree : 0;
+}

@@ -129,6 +129,55 @@ qemu_end (struct exp_ctx *x)
   return 0;
 }
 
+/* qemu-img's clusters (qcow2) and grains (VMDK): 64 KiB by default. */
+#define QEMU_CLUSTER        (64u * 1024)
+/* qcow2: an L2 table maps 8192 clusters; a 16-bit refcount block counts
+ * 32768 clusters. */
+#define QCOW2_L2_SPAN       (8192ull * QEMU_CLUSTER)
+#define QCOW2_REFBLOCK_SPAN (32768ull * QEMU_CLUSTER)
+/* VMDK streamOptimized: a grain compresses to at most zlib's bound (64 KiB
+ * + 37 bytes) behind a 12-byte marker, padded to 512 bytes; a grain table
+ * (512 entries of 4 bytes) covers 32 MiB and has a 512-byte marker. */
+#define VMDK_GRAIN_MAX      (QEMU_CLUSTER + 1024u)
+#define VMDK_GT_SPAN        (512ull * QEMU_CLUSTER)
+#define VMDK_GT_BYTES       (2048u + 512u)
+/* Header, descriptor, L1 / grain directory, footer: generous. */
+#define QEMU_FIXED_OVERHEAD (1u * EXP_MiB)
+
+static uint64_t
+div_up (uint64_t a, uint64_t b)
+{
+  return a / b + (a % b != 0);
+}
+
+static uint64_t
+min_u64 (uint64_t a, uint64_t b)
+{
+  return a < b ? a : b;
+}
+
+/* The staging raw file and the converted output live side by side until
+ * qemu-img is done: the peak is their sum. */
+static int
+qemu_estimate (const struct exp_ctx *x, uint64_t *bytes)
+{
+  uint64_t clusters = exp_map_used_units (x->map, QEMU_CLUSTER), out;
+
+  if (x->format == OW_EXPORT_VMDK) {
+    uint64_t gts = min_u64 (div_up (x->disk_size, VMDK_GT_SPAN), clusters);
+    out = clusters * VMDK_GRAIN_MAX + gts * VMDK_GT_BYTES
+          + div_up (div_up (x->disk_size, VMDK_GT_SPAN) * 4, 512) * 512 + 512;
+  }
+  else {
+    uint64_t l2 = div_up (x->disk_size, QCOW2_L2_SPAN);
+    uint64_t data = clusters * QEMU_CLUSTER + min_u64 (l2, clusters) * QEMU_CLUSTER;
+    out = data + div_up (l2 * 8, QEMU_CLUSTER) * QEMU_CLUSTER
+          + (div_up (data, QCOW2_REFBLOCK_SPAN) + 1) * QEMU_CLUSTER;
+  }
+  *bytes = exp_sparse_bytes (x) + out + QEMU_FIXED_OVERHEAD;
+  return 0;
+}
+
 static void
 qemu_free (struct exp_ctx *x)
 {
@@ -143,10 +192,10 @@ qemu_free (struct exp_ctx *x)
 
 const struct exp_writer exp_writer_qcow2 = {
   .name = "qcow2", .begin = qemu_begin, .write = qemu_write, .end = qemu_end,
-  .free = qemu_free,
+  .free = qemu_free, .estimate = qemu_estimate,
 };
 
 const struct exp_writer exp_writer_vmdk = {
   .name = "vmdk", .begin = qemu_begin, .write = qemu_write, .end = qemu_end,
-  .free = qemu_free,
+  .free = qemu_free, .estimate = qemu_estimate,
 };

@@ -28,6 +28,22 @@ exp_write_sparse (struct exp_out *o, uint64_t foff, const uint8_t *buf, size_t l
   return 0;
 }
 
+uint64_t
+exp_sparse_bytes (const struct exp_ctx *x)
+{
+  uint64_t n = exp_map_used_units (x->map, EXP_HOLE_UNIT);
+  uint64_t max = (x->disk_size + EXP_HOLE_UNIT - 1) / EXP_HOLE_UNIT;
+
+  return (n < max ? n : max) * EXP_HOLE_UNIT;
+}
+
+static int
+raw_estimate (const struct exp_ctx *x, uint64_t *bytes)
+{
+  *bytes = exp_sparse_bytes (x);
+  return 0;
+}
+
 static int
 raw_begin (struct exp_ctx *x)
 {
@@ -61,4 +77,5 @@ raw_free (struct exp_ctx *x)
 
 const struct exp_writer exp_writer_raw = {
   .name = "raw", .begin = raw_begin, .write = raw_write, .end = raw_end, .free = raw_free,
+  .estimate = raw_estimate,
 };

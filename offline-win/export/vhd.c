@@ -142,15 +142,33 @@ vhd_new (struct exp_ctx *x, bool fixed)
 
 /* ---- fixed ---- */
 
+static uint64_t
+fixed_virtual_size (uint64_t disk_size)
+{
+  return (disk_size + EXP_MiB - 1) / EXP_MiB * EXP_MiB;
+}
+
 static int
 fixed_begin (struct exp_ctx *x)
 {
   /* Rounded up to a whole MiB; the padding reads as zeros. */
-  x->virtual_size = (x->disk_size + EXP_MiB - 1) / EXP_MiB * EXP_MiB;
+  x->virtual_size = fixed_virtual_size (x->disk_size);
   if (vhd_check (x) == -1 || vhd_new (x, true) == -1)
     return -1;
   x->digest_streamed = x->digest != NULL;
   return exp_out_truncate (&x->out, x->virtual_size + VHD_FOOTER);
+}
+
+static int
+fixed_estimate (const struct exp_ctx *x, uint64_t *bytes)
+{
+  struct exp_ctx y = *x;
+
+  y.virtual_size = fixed_virtual_size (x->disk_size);
+  if (vhd_check (&y) == -1)
+    return -1;
+  *bytes = y.virtual_size + VHD_FOOTER;
+  return 0;
 }
 
 static int
@@ -194,7 +212,7 @@ fixed_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
 
 const struct exp_writer exp_writer_vhd_fixed = {
   .name = "vhd", .begin = fixed_begin, .write = fixed_write, .end = fixed_end,
-  .free = vhd_free,
+  .free = vhd_free, .estimate = fixed_estimate,
 };
 
 /* ---- dynamic ---- */
@@ -205,14 +223,49 @@ bat_bytes (uint32_t nblocks)
   return ((uint64_t) nblocks * 4 + 511) / 512 * 512;
 }
 
+static uint64_t
+dyn_virtual_size (uint64_t disk_size)
+{
+  return (disk_size + 511) / 512 * 512;
+}
+
+/* Every block the map has anything to copy in: those the writer may fill. */
+static uint64_t
+dyn_blocks_to_copy (const struct exp_ctx *x, uint32_t nblocks)
+{
+  uint64_t n = 0;
+
+  for (uint64_t b = 0; b < nblocks; b++) {
+    uint64_t off = b * VHD_BLOCK;
+    if (off < x->disk_size
+        && exp_map_any_used (x->map, off, x->disk_size - off < VHD_BLOCK
+                             ? x->disk_size - off : VHD_BLOCK))
+      n++;
+  }
+  return n;
+}
+
+static int
+dyn_estimate (const struct exp_ctx *x, uint64_t *bytes)
+{
+  struct exp_ctx y = *x;
+  uint32_t nblocks;
+
+  y.virtual_size = dyn_virtual_size (x->disk_size);
+  if (vhd_check (&y) == -1)
+    return -1;
+  nblocks = (uint32_t) ((y.virtual_size + VHD_BLOCK - 1) / VHD_BLOCK);
+  *bytes = VHD_BAT_OFFSET + bat_bytes (nblocks)
+           + dyn_blocks_to_copy (x, nblocks) * (VHD_BITMAP + VHD_BLOCK) + VHD_FOOTER;
+  return 0;
+}
+
 static int
 dyn_begin (struct exp_ctx *x)
 {
   struct vhd *v;
 
-  x->virtual_size = x->disk_size;
-  if (x->virtual_size % 512 != 0)
-    x->virtual_size += 512 - x->virtual_size % 512;
+  x->virtual_size = dyn_virtual_size (x->disk_size);
   if (vhd_check (x) == -1 || vhd_new (x, false) == -1)
     return -1;
   v = x->w;
@@ -297,5 +350,5 @@ dyn_end (struct exp_ctx *x)
 
 const struct exp_writer exp_writer_vhd_dynamic = {
   .name = "vhd-dynamic", .begin = dyn_begin, .write = dyn_write, .end = dyn_end,
-  .free = vhd_free,
+  .free = vhd_free, .estimate = dyn_estimate,
 };

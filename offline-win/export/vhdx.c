@@ -86,27 +86,70 @@ bat_index (const struct vhdx *v, uint64_t block)
   return block + block / v->chunk_ratio;
 }
 
+/* Virtual size (the disk rounded up to a whole sector) and BAT geometry. */
 static int
-vhdx_begin (struct exp_ctx *x)
+vhdx_geometry (const struct exp_ctx *x, uint64_t *virtual_size, struct vhdx *v)
 {
-  struct vhdx *v;
+  uint64_t vs = x->disk_size;
 
-  x->virtual_size = x->disk_size;
-  if (x->virtual_size % x->sector_size != 0)
-    x->virtual_size += x->sector_size - x->virtual_size % x->sector_size;
-  if (x->virtual_size > VHDX_MAX_SIZE)
-    return ow_err_invalid ("export: %" PRIu64 " bytes is over the VHDX limit of 64 TiB",
-                           x->virtual_size);
-  v = calloc (1, sizeof *v);
-  if (v == NULL)
-    return ow_err (ENOMEM, "out of memory");
-  x->w = v;
-  v->nblocks = (x->virtual_size + VHDX_BLOCK - 1) / VHDX_BLOCK;
+  if (vs % x->sector_size != 0)
+    vs += x->sector_size - vs % x->sector_size;
+  if (vs > VHDX_MAX_SIZE)
+    return ow_err_invalid ("export: %" PRIu64 " bytes is over the VHDX limit of 64 TiB", vs);
+  *virtual_size = vs;
+  v->nblocks = (vs + VHDX_BLOCK - 1) / VHDX_BLOCK;
   v->chunk_ratio = ((uint64_t) 1 << 23) * x->sector_size / VHDX_BLOCK;
   v->nentries = v->nblocks ? v->nblocks + (v->nblocks - 1) / v->chunk_ratio : 0;
   v->bat_length = (v->nentries * 8 + EXP_MiB - 1) / EXP_MiB * EXP_MiB;
   if (v->bat_length == 0)
     v->bat_length = EXP_MiB;
+  return 0;
+}
+
+/* Give every block the map has anything to copy in a file offset, in block
+ * order after the BAT (into V->bat when it is allocated); V->next ends up
+ * at the end of the file. */
+static void
+vhdx_plan (const struct exp_ctx *x, struct vhdx *v)
+{
+  v->next = VHDX_BAT_OFFSET + v->bat_length;
+  for (uint64_t b = 0; b < v->nblocks; b++) {
+    uint64_t off = b * VHDX_BLOCK;
+
+    if (off >= x->disk_size
+        || !exp_map_any_used (x->map, off, x->disk_size - off < VHDX_BLOCK
+                              ? x->disk_size - off : VHDX_BLOCK))
+      continue;
+    if (v->bat)
+      v->bat[bat_index (v, b)] = (v->next / EXP_MiB) << 20 | PAYLOAD_FULLY_PRESENT;
+    v->next += VHDX_BLOCK;
+  }
+}
+
+static int
+vhdx_estimate (const struct exp_ctx *x, uint64_t *bytes)
+{
+  struct vhdx v = { 0 };
+  uint64_t vs;
+
+  if (vhdx_geometry (x, &vs, &v) == -1)
+    return -1;
+  vhdx_plan (x, &v);
+  *bytes = v.next;
+  return 0;
+}
+
+static int
+vhdx_begin (struct exp_ctx *x)
+{
+  struct vhdx *v;
+
+  v = calloc (1, sizeof *v);
+  if (v == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  x->w = v;
+  if (vhdx_geometry (x, &x->virtual_size, v) == -1)
+    return -1;
   v->bat = calloc (v->bat_length / 8, sizeof *v->bat);
   v->block = malloc (VHDX_BLOCK);
   if (v->bat == NULL || v->block == NULL)
@@ -260,5 +303,5 @@ vhdx_free (struct exp_ctx *x)
 
 const struct exp_writer exp_writer_vhdx = {
   .name = "vhdx", .begin = vhdx_begin, .write = vhdx_write, .end = vhdx_end,
-  .free = vhdx_free,
+  .free = vhdx_free, .estimate = vhdx_estimate,
 };

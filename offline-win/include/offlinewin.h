@@ -401,6 +401,14 @@ struct ow_export_result {
 int ow_export (struct ow_disk *src, const char *output,
                const struct ow_export_options *opts,
                struct ow_export_result *res);
+/* An upper bound of the space the OW_EXPORT of SRC in FMT will take on the
+ * destination (the output's allocated bytes; for qcow2/vmdk the peak, with
+ * qemu-img's sparse raw staging file beside it), from the partition table
+ * and the NTFS $Bitmaps alone (nothing is copied): exact file length for
+ * VHDX, virtual size + footer for fixed VHD, the data to copy rounded to
+ * 4 KiB for raw, plus format overhead for dynamic VHD, qcow2 and VMDK.
+ * Fails like ow_export would on a format the disk cannot have (OW_ERR_INVALID). */
+int ow_export_estimate (struct ow_disk *src, enum ow_export_format fmt, uint64_t *bytes);
 void ow_export_result_free (struct ow_export_result *res);
 /* The result as the JSON document `ce-offline export --json` prints. */
 char *ow_export_result_json (const struct ow_export_result *res);
