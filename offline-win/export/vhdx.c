@@ -31,6 +31,7 @@
 #define VHDX_META_LENGTH      (1u * EXP_MiB)
 #define VHDX_META_ITEMS       (64u * 1024)          /* items after the table */
 #define VHDX_BAT_OFFSET       (3u * EXP_MiB)
+#define VHDX_FRONT            VHDX_BAT_OFFSET      /* everything before the BAT */
 #define VHDX_MAX_SIZE         (64ull * 1024 * 1024 * 1024 * 1024)  /* 64 TiB */
 #define PAYLOAD_FULLY_PRESENT 6u
 /* Metadata entry flags. */
@@ -75,8 +76,9 @@ struct vhdx {
   uint64_t nentries;             /* BAT entries */
   uint64_t bat_length;           /* BAT region, whole MiB */
   uint64_t *bat;
-  uint64_t next;                 /* where the next payload block goes */
-  uint8_t *block;                /* a padded last block */
+  uint64_t next;                 /* end of the planned file */
+  uint8_t *front;                /* the first VHDX_FRONT bytes of the file */
+  uint8_t *batbuf;               /* the BAT as written */
 };
 
 static uint64_t
@@ -139,54 +141,6 @@ vhdx_estimate (const struct exp_ctx *x, uint64_t *bytes)
   return 0;
 }
 
-static int
-vhdx_begin (struct exp_ctx *x)
-{
-  struct vhdx *v;
-
-  v = calloc (1, sizeof *v);
-  if (v == NULL)
-    return ow_err (ENOMEM, "out of memory");
-  x->w = v;
-  if (vhdx_geometry (x, &x->virtual_size, v) == -1)
-    return -1;
-  v->bat = calloc (v->bat_length / 8, sizeof *v->bat);
-  v->block = malloc (VHDX_BLOCK);
-  if (v->bat == NULL || v->block == NULL)
-    return ow_err (ENOMEM, "out of memory for a %" PRIu64 "-entry BAT", v->nentries);
-  v->next = VHDX_BAT_OFFSET + v->bat_length;
-  return 0;
-}
-
-static int
-vhdx_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
-{
-  struct vhdx *v = x->w;
-
-  if (buf == NULL)
-    return 0;
-  for (size_t i = 0; i < len; i += VHDX_BLOCK) {
-    size_t n = len - i < VHDX_BLOCK ? len - i : VHDX_BLOCK;
-    uint64_t b = (off + i) / VHDX_BLOCK;
-    const uint8_t *data = buf + i;
-
-    if (exp_is_zero (data, n))
-      continue;          /* PAYLOAD_BLOCK_NOT_PRESENT reads as zeros */
-    if (b >= v->nblocks)
-      return ow_err (EFBIG, "export: VHDX block %" PRIu64 " out of range", b);
-    if (n < VHDX_BLOCK) {
-      memcpy (v->block, data, n);
-      memset (v->block + n, 0, VHDX_BLOCK - n);
-      data = v->block;
-    }
-    if (exp_out_pwrite (&x->out, data, VHDX_BLOCK, v->next) == -1)
-      return -1;
-    v->bat[bat_index (v, b)] = (v->next / EXP_MiB) << 20 | PAYLOAD_FULLY_PRESENT;
-    v->next += VHDX_BLOCK;
-  }
-  return 0;
-}
-
 static void
 meta_entry (uint8_t *e, const char *guid, uint32_t offset, uint32_t length, uint32_t flags)
 {
@@ -196,26 +150,23 @@ meta_entry (uint8_t *e, const char *guid, uint32_t offset, uint32_t length, uint
   ow_put_le32 (e + 24, flags);
 }
 
+/* The first VHDX_FRONT bytes of the file (identifier, headers, region
+ * tables, empty log, metadata) into V->front, the BAT into V->batbuf. */
 static int
-vhdx_end (struct exp_ctx *x)
+build_front (const struct exp_ctx *x, struct vhdx *v)
 {
-  struct vhdx *v = x->w;
-  uint8_t *area = NULL, *bat = NULL, *meta, *items, *h, *r;
+  uint8_t *area, *meta, *items, *h, *r;
   uint8_t file_write[16], data_write[16], page83[16];
-  size_t area_len = VHDX_META_OFFSET + VHDX_META_LENGTH;
-  int ret = -1;
 
   if (random_guid (file_write) == -1 || random_guid (data_write) == -1
       || random_guid (page83) == -1)
     return -1;
-  area = calloc (1, area_len);
-  bat = malloc (v->bat_length);
-  if (area == NULL || bat == NULL) {
-    ow_err (ENOMEM, "out of memory");
-    goto out;
-  }
+  v->front = area = calloc (1, VHDX_FRONT);
+  v->batbuf = malloc (v->bat_length);
+  if (v->front == NULL || v->batbuf == NULL)
+    return ow_err (ENOMEM, "out of memory");
   for (uint64_t i = 0; i < v->bat_length / 8; i++)
-    ow_put_le64 (bat + 8 * i, v->bat[i]);
+    ow_put_le64 (v->batbuf + 8 * i, v->bat[i]);
 
   /* File type identifier. */
   memcpy (area, "vhdxfile", 8);
@@ -274,18 +225,111 @@ vhdx_end (struct exp_ctx *x)
     ow_put_le64 (h + 72, VHDX_LOG_OFFSET);
     ow_put_le32 (h + 4, ow_crc32c (h, VHDX_HEADER_SIZE));
   }
+  return 0;
+}
 
-  if (exp_out_pwrite (&x->out, bat, v->bat_length, VHDX_BAT_OFFSET) == -1
-      || exp_out_pwrite (&x->out, area, area_len, 0) == -1)
-    goto out;
+/* Everything but the payload is known once the blocks are planned: it is
+ * written (and hashed) first, so the whole file goes out in order. */
+static int
+vhdx_begin (struct exp_ctx *x)
+{
+  struct vhdx *v;
+
+  v = calloc (1, sizeof *v);
+  if (v == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  x->w = v;
+  if (vhdx_geometry (x, &x->virtual_size, v) == -1)
+    return -1;
+  v->bat = calloc (v->bat_length / 8, sizeof *v->bat);
+  if (v->bat == NULL)
+    return ow_err (ENOMEM, "out of memory for a %" PRIu64 "-entry BAT", v->nentries);
+  vhdx_plan (x, v);
   x->file_size = v->next;
-  if (exp_out_truncate (&x->out, x->file_size) == -1)
-    goto out;
-  ret = 0;
- out:
-  free (area);
-  free (bat);
-  return ret;
+  /* Planned blocks whose data turns out all zero stay holes of this size. */
+  if (build_front (x, v) == -1
+      || exp_out_truncate (&x->out, x->file_size) == -1
+      || exp_write_sparse (&x->out, 0, v->front, VHDX_FRONT) == -1
+      || exp_write_sparse (&x->out, VHDX_BAT_OFFSET, v->batbuf, v->bat_length) == -1)
+    return -1;
+  if (x->digest) {
+    if (exp_digest_feed (x->digest, v->front, VHDX_FRONT) == -1
+        || exp_digest_feed (x->digest, v->batbuf, v->bat_length) == -1)
+      return -1;
+    x->digest_streamed = true;
+  }
+  return 0;
+}
+
+/* Hash the bytes at *PEND (a run of consecutive planned blocks of one
+ * chunk, consecutive in the file too). */
+static int
+flush_run (struct exp_ctx *x, const uint8_t **pend, size_t *plen)
+{
+  int r = 0;
+
+  if (*plen)
+    r = exp_digest_feed (x->digest, *pend, *plen);
+  *pend = NULL;
+  *plen = 0;
+  return r;
+}
+
+static int
+vhdx_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
+{
+  struct vhdx *v = x->w;
+  const uint8_t *pend = NULL;
+  size_t plen = 0;
+  bool hashed = false;
+
+  for (size_t i = 0; i < len; i += VHDX_BLOCK) {
+    size_t n = len - i < VHDX_BLOCK ? len - i : VHDX_BLOCK;
+    uint64_t b = (off + i) / VHDX_BLOCK, e;
+
+    if (b >= v->nblocks)
+      return ow_err (EFBIG, "export: VHDX block %" PRIu64 " out of range", b);
+    e = v->bat[bat_index (v, b)];
+    if ((e & 7) != PAYLOAD_FULLY_PRESENT) {
+      /* The plan and the copy ask the same map: data here is a bug. */
+      if (buf && !exp_is_zero (buf + i, n))
+        return ow_err (EIO, "export: VHDX block %" PRIu64 " has data the plan left out", b);
+      continue;
+    }
+    /* Zero pieces of the block (free clusters) stay holes. */
+    if (buf && exp_write_sparse (&x->out, e >> 20 << 20, buf + i, n) == -1)
+      return -1;
+    if (x->digest == NULL)
+      continue;
+    hashed = true;
+    if (buf && pend && pend + plen == buf + i)
+      plen += n;
+    else if (flush_run (x, &pend, &plen) == -1)
+      return -1;
+    else if (buf) {
+      pend = buf + i;
+      plen = n;
+    }
+    else if (exp_digest_zeros (x->digest, n) == -1)
+      return -1;
+    /* The last block of a disk that is not a whole number of blocks. */
+    if (n < VHDX_BLOCK && (flush_run (x, &pend, &plen) == -1
+                           || exp_digest_zeros (x->digest, VHDX_BLOCK - n) == -1))
+      return -1;
+  }
+  if (x->digest == NULL)
+    return 0;
+  if (flush_run (x, &pend, &plen) == -1)
+    return -1;
+  /* BUF is refilled two chunks from now: the hashers must be done with it
+   * before then, and a chunk with nothing planned feeds nothing. */
+  return hashed ? 0 : exp_digest_wait (x->digest);
+}
+
+static int
+vhdx_end (struct exp_ctx *x)
+{
+  return x->digest ? exp_digest_wait (x->digest) : 0;
 }
 
 static void
@@ -295,7 +339,8 @@ vhdx_free (struct exp_ctx *x)
 
   if (v) {
     free (v->bat);
-    free (v->block);
+    free (v->front);
+    free (v->batbuf);
     free (v);
   }
   x->w = NULL;
