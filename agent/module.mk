@@ -37,12 +37,12 @@ $(BUILD)/tests/unit/test-agent-%: $(BUILD)/tests/unit/test-agent-%.o $(AGENT_LIB
 # sources are compiled here with coverage; nothing else is linked in.
 FUZZ_CC ?= clang
 FUZZ_JOBDOC := $(BUILD)/fuzz/fuzz-jobdoc
-FUZZ_JOBDOC_SRCS := tests/fuzz/fuzz-jobdoc.c agent/jobs/jobdoc.c agent/util/error.c \
+FUZZ_JOBDOC_SRCS := tests/fuzz/fuzz-jobdoc.c agent/jobs/jobdoc.c agent/share/smb-url.c agent/util/error.c \
   $(wildcard offline-win/job/*.c) offline-win/util/error.c offline-win/util/debug.c offline-win/util/strv.c
 .PHONY: fuzz-agent
 fuzz: fuzz-agent
 fuzz-agent: $(FUZZ_JOBDOC)
-$(FUZZ_JOBDOC): $(FUZZ_JOBDOC_SRCS) agent/agent.h
+$(FUZZ_JOBDOC): $(FUZZ_JOBDOC_SRCS) agent/agent.h agent/share/share.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
 	  -Ioffline-win/include -Ioffline-win -Iagent $(AGENT_PKG_CFLAGS) -o $@ \

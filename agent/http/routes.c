@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "share/share.h"
 
 #define MAX_SINCE 100000000L
 
@@ -169,6 +170,7 @@ h_complete (struct request *req, struct reply *out, struct ce_error *err)
     }
   }
   free (running);
+  ce_shares_unmount_all ();
   sync ();
   out->json = json_pack ("{s:s, s:s, s:I, s:o, s:s}",
                          "status", "completing",

@@ -8,6 +8,7 @@
 
 #include "agent.h"
 #include "offlinewin.h"
+#include "share/share.h"
 
 static const char *const job_types[] = {
   "inspect", "prepare", "export", "publish", "prepareAndPublish", NULL
@@ -73,8 +74,16 @@ ce_jobdoc_parse (const char *buf, size_t len, json_t **docp,
     type = NULL;
     goto out;
   }
+  /* The destination is checked now, not minutes later at mount time. */
+  if (ce_share_check_location (json_object_get (doc, "outputStorageLocation"), err) == -1) {
+    json_decref (doc);
+    type = NULL;
+    goto out;
+  }
   *docp = doc;
  out:
+  if (text)
+    explicit_bzero (text, strlen (text));    /* it holds the share password */
   free (text);
   ow_job_free (job);
   /* The message lives in thread-local storage of a connection thread. */

@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "offlinewin.h"
+#include "share/share.h"
 
 enum job_status { JOB_IN_PROGRESS, JOB_COMPLETE, JOB_FAILED, JOB_CANCELED };
 
@@ -180,6 +181,8 @@ worker (void *arg)
     r = ce_error_set (&err, CE_E_CONFLICT, "canceled", "canceled before it started");
   else
     r = j->jt->run (j, j->doc, &result, &err);
+  /* The record outlives the job; the share password must not. */
+  ce_share_forget_credentials (json_object_get (j->doc, "outputStorageLocation"));
 
   pthread_mutex_lock (&lock);
   clock_gettime (CLOCK_REALTIME, &j->finished);

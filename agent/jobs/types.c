@@ -2,13 +2,17 @@
 /* The job types the runner knows and what each does on the worker thread.
  * Schemas (fields, validation) live in jobdoc.c; this file holds bodies. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "offlinewin.h"
+#include "share/share.h"
 
 #define DISK_POLL_USEC 250000
 
@@ -202,6 +206,8 @@ export_progress (void *opaque, uint64_t done, uint64_t total)
 static const char *
 short_format (const char *f)
 {
+  if (!f)
+    return "vhdx";             /* the IPS default, VhdxDiskFormat */
   static const char *const map[][2] = {
     { "VhdxDiskFormat", "vhdx" }, { "VhdDiskFormat", "vhd" }, { "Raw", "raw" },
     { "QCow2", "qcow2" }, { "Vmdk", "vmdk" },
@@ -212,32 +218,181 @@ short_format (const char *f)
   return f;
 }
 
-/* The copy step of export / publish / prepareAndPublish.  Only local
- * directories are written: SMB / PVS store shares are not mounted by the
- * agent yet (PENDING: share mounting), and such jobs fail saying so. */
+/* Where a copy goes: a local directory, or a directory of an SMB share
+ * mounted for this job. */
+struct dest {
+  struct ce_share *share;      /* NULL: local */
+  char *dir;                   /* the directory written into */
+  char *shown;                 /* for logs and results: no credentials */
+};
+
+static void
+share_log (void *opaque, const char *msg)
+{
+  ce_job_log (opaque, CE_LOG_INFO, "%s", msg);
+}
+
+static int
+dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
+           struct ce_error *err)
+{
+  const char *where = json_string_value (json_object_get (loc, "location"));
+  struct ce_smb_url url;
+  struct ce_share_creds creds = {
+    .username = json_string_value (json_object_get (loc, "username")),
+    .password = json_string_value (json_object_get (loc, "password")),
+    .domain = json_string_value (json_object_get (loc, "domain")),
+  };
+  char port[16] = "";
+  int r = -1;
+
+  memset (d, 0, sizeof *d);
+  if (!ce_smb_url_is_smb (where)) {
+    if (where[0] != '/')
+      return ce_error_set (err, CE_E_INVALID, "invalidJob",
+                           "outputStorageLocation '%s': expected an absolute directory "
+                           "or smb://host[:port]/share/dir/", where);
+    d->dir = strdup (where);
+    d->shown = strdup (where);
+    if (!d->dir || !d->shown)
+      return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    return 0;
+  }
+  if (ce_smb_url_parse (where, &url, err) == -1)
+    return -1;
+  if (url.port != CE_SMB_DEFAULT_PORT)
+    snprintf (port, sizeof port, ":%u", url.port);
+  if (asprintf (&d->shown, "smb://%s%s%s%s/%s%s%s", strchr (url.host, ':') ? "[" : "",
+                url.host, strchr (url.host, ':') ? "]" : "", port, url.share,
+                *url.dir ? "/" : "", url.dir) == -1) {
+    d->shown = NULL;
+    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    goto out;
+  }
+  ce_job_progress (ctx, 0, "mounting the share");
+  ce_job_log (ctx, CE_LOG_INFO, "mounting %s as user '%s'", d->shown,
+              creds.username ? creds.username : "");
+  d->share = ce_share_mount (ce_job_id (ctx), &url, &creds, share_log, ctx, err);
+  if (!d->share) {
+    ce_job_log (ctx, CE_LOG_ERROR, "%s", err->message ? err->message : "mount failed");
+    goto out;
+  }
+  if (asprintf (&d->dir, "%s%s%s", ce_share_root (d->share), *url.dir ? "/" : "",
+                url.dir) == -1) {
+    d->dir = NULL;
+    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    goto out;
+  }
+  r = 0;
+ out:
+  ce_smb_url_free (&url);
+  return r;
+}
+
+static void
+dest_close (struct ce_job_ctx *ctx, struct dest *d)
+{
+  if (d->share) {
+    if (ce_share_unmount (d->share) == -1)
+      ce_job_log (ctx, CE_LOG_WARN, "%s was busy; detached it", d->shown);
+    else
+      ce_job_log (ctx, CE_LOG_INFO, "unmounted %s", d->shown);
+  }
+  free (d->dir);
+  free (d->shown);
+  memset (d, 0, sizeof *d);
+}
+
+static void
+human (uint64_t n, char buf[32])
+{
+  if (n >= 1024 * 1024)
+    snprintf (buf, 32, "%.1f MiB", (double) n / (1024.0 * 1024.0));
+  else
+    snprintf (buf, 32, "%" PRIu64 " bytes", n);
+}
+
+/* Before any byte is copied: the directory exists, the name is free (or may
+ * be replaced), and the destination has room for the image. */
+static int
+preflight (struct ce_job_ctx *ctx, const struct dest *d, const char *name,
+           struct ow_disk *disk, enum ow_export_format fmt, bool overwrite,
+           uint64_t *need, uint64_t *avail, struct ce_error *err)
+{
+  struct stat st;
+  struct statvfs vfs;
+  char *path = NULL;
+  char a[32], b[32];
+  int r = -1;
+
+  if (stat (d->dir, &st) == -1) {
+    if (errno == ENOENT)
+      return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
+                           "the directory %s does not exist (create it first)", d->shown);
+    return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
+                         "cannot read the directory %s: %s", d->shown, strerror (errno));
+  }
+  if (!S_ISDIR (st.st_mode))
+    return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
+                         "%s is not a directory", d->shown);
+  if (asprintf (&path, "%s/%s", d->dir, name) == -1)
+    return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+  if (lstat (path, &st) == 0 && !overwrite) {
+    ce_error_set (err, CE_E_INTERNAL, "outputExists",
+                  "%s/%s already exists; set overwriteTargetFile to replace it",
+                  d->shown, name);
+    goto out;
+  }
+  if (ow_export_estimate (disk, fmt, need) == -1) {
+    ce_error_set (err, CE_E_INTERNAL, "exportFailed", "cannot size the output: %s",
+                  ow_error_message ());
+    goto out;
+  }
+  if (statvfs (d->dir, &vfs) == -1) {
+    ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
+                  "cannot read the free space of %s: %s", d->shown, strerror (errno));
+    goto out;
+  }
+  /* The new image is written beside a file it replaces: no credit for it. */
+  *avail = (uint64_t) vfs.f_bavail * (uint64_t) vfs.f_frsize;
+  human (*need, a);
+  human (*avail, b);
+  ce_job_log (ctx, CE_LOG_INFO, "preflight: %s needs up to %s, %s free", d->shown, a, b);
+  if (*avail < *need) {
+    ce_error_set (err, CE_E_INTERNAL, "insufficientSpace",
+                  "not enough free space in %s: %s free, the image needs up to %s",
+                  d->shown, b, a);
+    goto out;
+  }
+  r = 0;
+ out:
+  free (path);
+  return r;
+}
+
+/* The copy step of export / publish / prepareAndPublish, to a local
+ * directory or an SMB share (mounted for the step, unmounted after it
+ * whatever happens). */
 static int
 copy_disk (struct ce_job_ctx *ctx, const json_t *doc, const char *path,
            struct span *sp, json_t **result, struct ce_error *err)
 {
   const json_t *loc = json_object_get (doc, "outputStorageLocation");
-  const char *dir = json_string_value (json_object_get (loc, "location"));
+  const char *where = json_string_value (json_object_get (loc, "location"));
   const char *fmt = short_format (json_string_value (json_object_get (doc, "format")));
   const char *name = json_string_value (json_object_get (doc, "outputImageFilename"));
   struct ow_export_options eo = { 0 };
   struct ow_export_result res;
   struct ow_disk *disk = NULL;
-  char *output = NULL, *text = NULL, *defname = NULL;
+  struct dest d = { 0 };
+  char *output = NULL, *text = NULL, *defname = NULL, *shown = NULL;
+  uint64_t need = 0, avail = 0;
   int r = -1;
 
   memset (&res, 0, sizeof res);
-  if (!dir || !fmt)
+  if (!where || !fmt)
     return ce_error_set (err, CE_E_INVALID, "invalidJob",
                          "format and outputStorageLocation.location are required");
-  if (dir[0] != '/')
-    return ce_error_set (err, CE_E_INTERNAL, "notAvailable",
-                         "outputStorageLocation '%s': only local directories are "
-                         "supported in this build (SMB / PVS store shares are not "
-                         "mounted by the agent yet)", dir);
   if (ow_export_format_from_name (fmt, &eo.format) == -1)
     return ce_error_set (err, CE_E_INVALID, "invalidJob", "format '%s' is not supported", fmt);
   if (!name) {
@@ -245,29 +400,53 @@ copy_disk (struct ce_job_ctx *ctx, const json_t *doc, const char *path,
       return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
     name = defname;
   }
-  if (strchr (name, '/') || !strcmp (name, ".") || !strcmp (name, "..")) {
+  if (strchr (name, '/') || strchr (name, '\\') || !*name || !strcmp (name, ".") ||
+      !strcmp (name, "..")) {
     ce_error_set (err, CE_E_INVALID, "invalidJob",
                   "outputImageFilename must be a file name, not a path");
-    goto out;
-  }
-  if (asprintf (&output, "%s/%s", dir, name) == -1) {
-    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
     goto out;
   }
   eo.overwrite = json_is_true (json_object_get (doc, "overwriteTargetFile"));
   eo.no_digest = json_is_false (json_object_get (doc, "hashDisk"));
   eo.progress = export_progress;
   eo.opaque = sp;
+
+  if (dest_open (ctx, loc, &d, err) == -1)
+    goto out;
+  if (asprintf (&output, "%s/%s", d.dir, name) == -1 ||
+      asprintf (&shown, "%s/%s", d.shown, name) == -1) {
+    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    goto out;
+  }
+  disk = ow_disk_open (path, OW_DISK_RDONLY);
+  if (!disk) {
+    ce_job_log (ctx, CE_LOG_ERROR, "export failed: %s", ow_error_message ());
+    ce_error_set (err, CE_E_INTERNAL, "exportFailed", "%s", ow_error_message ());
+    goto out;
+  }
+  ce_job_progress (ctx, sp->base, "preflight");
+  if (preflight (ctx, &d, name, disk, eo.format, eo.overwrite, &need, &avail, err) == -1) {
+    ce_job_log (ctx, CE_LOG_ERROR, "preflight failed: %s", err->message);
+    goto out;
+  }
   if (json_is_true (json_object_get (doc, "dryRun"))) {
-    ce_job_log (ctx, CE_LOG_INFO, "dry run: would write %s as %s", output, fmt);
-    *result = json_pack ("{s:b, s:s, s:s}", "dryRun", 1, "output", output, "format", fmt);
-    r = 0;
+    ce_job_log (ctx, CE_LOG_INFO, "dry run: would write %s as %s", shown, fmt);
+    *result = json_pack ("{s:b, s:s, s:s, s:I, s:I}", "dryRun", 1, "output", shown,
+                         "format", fmt, "expectedBytes", (json_int_t) need,
+                         "freeBytes", (json_int_t) avail);
+    if (*result && d.share)
+      json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (d.share)));
+    r = *result ? 0 : ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    goto out;
+  }
+  /* Safe point: nothing is written yet. */
+  if (ce_job_canceled (ctx)) {
+    ce_error_set (err, CE_E_CONFLICT, "canceled", "canceled before copying");
     goto out;
   }
   ce_job_progress (ctx, sp->base, "copying");
-  ce_job_log (ctx, CE_LOG_INFO, "export: %s -> %s (%s)", path, output, fmt);
-  disk = ow_disk_open (path, OW_DISK_RDONLY);
-  if (!disk || ow_export (disk, output, &eo, &res) == -1) {
+  ce_job_log (ctx, CE_LOG_INFO, "export: %s -> %s (%s)", path, shown, fmt);
+  if (ow_export (disk, output, &eo, &res) == -1) {
     bool canceled = ce_job_canceled (ctx) || ow_error_errno () == ECANCELED;
     ce_job_log (ctx, CE_LOG_ERROR, "export failed: %s", ow_error_message ());
     ce_error_set (err, CE_E_INTERNAL, canceled ? "canceled" : "exportFailed", "%s",
@@ -280,13 +459,21 @@ copy_disk (struct ce_job_ctx *ctx, const json_t *doc, const char *path,
     ce_error_set (err, CE_E_INTERNAL, "internal", "cannot encode the export result");
     goto out;
   }
+  /* The share's mount point means nothing to the client: name the file as
+   * the job named its destination. */
+  if (d.share) {
+    json_object_set_new (*result, "output", json_string (shown));
+    json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (d.share)));
+  }
   r = 0;
  out:
   if (disk)
     ow_disk_close (disk);
+  dest_close (ctx, &d);
   ow_export_result_free (&res);
   free (text);
   free (output);
+  free (shown);
   free (defname);
   return r;
 }
@@ -361,7 +548,7 @@ static const struct ce_job_type types[] = {
   { "inspect", run_inspect },
   { "prepare", run_prepare },
   { "export", run_export },
-  { "publish", run_export },              /* local directories only, see copy_disk */
+  { "publish", run_export },
   { "prepareAndPublish", run_prepare_and_publish },
 };
 

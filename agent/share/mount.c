@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Kernel CIFS mounts of SMB destinations.  One private mount point per job
+ * under CE_SHARE_ROOT; SMB 3 with encryption ("seal") asked for first and
+ * dropped only when the server says it does not offer it; the mount
+ * errors turned into what the operator has to check.  The password goes
+ * into the mount data and nowhere else. */
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "share/share.h"
+
+/* SMB 3.0 / 3.0.2 / 3.1.1, whichever the server takes best: every dialect
+ * that can encrypt. */
+#define SMB_VERSIONS "3"
+#define MOUNT_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+struct ce_share {
+  char *mountpoint;
+  bool sealed;
+  bool mounted;                /* false once unmounted (by complete) */
+  struct ce_share *next;
+};
+
+/* Every share mounted and not yet unmounted, for POST /v1/complete. */
+static pthread_mutex_t shares_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ce_share *shares;
+
+/* Append VALUE with every ',' doubled: the kernel's mount data parser reads
+ * ",," as a literal comma, so no value can add options of its own. */
+static void
+put_value (FILE *f, const char *value)
+{
+  for (const char *p = value; *p; p++) {
+    if (*p == ',')
+      fputc (',', f);
+    fputc (*p, f);
+  }
+}
+
+/* The mount data; malloc'd, the caller wipes and frees it. */
+static char *
+mount_data (const char *ip, unsigned port, const struct ce_share_creds *c, bool seal)
+{
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream (&buf, &size);
+
+  if (!f)
+    return NULL;
+  fprintf (f, "ip=%s,port=%u,vers=" SMB_VERSIONS ",username=", ip, port);
+  put_value (f, c->username);
+  fputs (",password=", f);
+  put_value (f, c->password ? c->password : "");
+  if (c->domain && *c->domain) {
+    fputs (",domain=", f);
+    put_value (f, c->domain);
+  }
+  if (seal)
+    fputs (",seal", f);
+  if (fclose (f) != 0) {
+    free (buf);
+    return NULL;
+  }
+  return buf;
+}
+
+static void
+wipe_free (char *s)
+{
+  if (s) {
+    explicit_bzero (s, strlen (s));
+    free (s);
+  }
+}
+
+/* What a mount errno means for an SMB destination. */
+static int
+mount_error (int e, const char *unc, unsigned port, struct ce_error *err)
+{
+  switch (e) {
+  case ENODEV:
+    return ce_error_set (err, CE_E_INTERNAL, "shareUnavailable",
+                         "cannot mount %s: the host kernel has no CIFS client; SMB "
+                         "destinations work inside the appliance", unc);
+  case EHOSTUNREACH: case ENETUNREACH: case ECONNREFUSED: case ETIMEDOUT:
+  case ECONNRESET: case EHOSTDOWN: case ENETDOWN: case ECONNABORTED:
+    return ce_error_set (err, CE_E_INTERNAL, "shareUnreachable",
+                         "cannot reach the SMB server of %s on port %u (%s): check "
+                         "the host, the port and the firewall", unc, port, strerror (e));
+  case EACCES: case EPERM: case EKEYREJECTED: case EKEYEXPIRED:
+    return ce_error_set (err, CE_E_INTERNAL, "shareAccessDenied",
+                         "the SMB server of %s refused the credentials (%s): check "
+                         "username, password and domain", unc, strerror (e));
+  case ENOENT: case ENXIO: case ENOTDIR: case EREMOTE:
+    return ce_error_set (err, CE_E_INTERNAL, "shareNotFound",
+                         "the SMB server has no share %s (%s): check the share name",
+                         unc, strerror (e));
+  case EOPNOTSUPP: case EPROTONOSUPPORT: case EPROTO:
+    return ce_error_set (err, CE_E_INTERNAL, "shareUnsupported",
+                         "cannot mount %s: the server does not speak SMB 3 (%s)",
+                         unc, strerror (e));
+  default:
+    return ce_error_set (err, CE_E_INTERNAL, "shareMountFailed",
+                         "cannot mount %s: %s", unc, strerror (e));
+  }
+}
+
+/* The address the kernel connects to (it does no name lookups itself). */
+static int
+resolve (const char *host, char ip[INET6_ADDRSTRLEN], struct ce_error *err)
+{
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+  int r = getaddrinfo (host, NULL, &hints, &res);
+  const void *a;
+
+  if (r != 0 || !res)
+    return ce_error_set (err, CE_E_INTERNAL, "shareUnreachable",
+                         "cannot resolve the SMB server '%s': %s", host,
+                         r == EAI_SYSTEM ? strerror (errno) : gai_strerror (r));
+  if (res->ai_family == AF_INET6)
+    a = &((struct sockaddr_in6 *) res->ai_addr)->sin6_addr;
+  else
+    a = &((struct sockaddr_in *) res->ai_addr)->sin_addr;
+  if (!inet_ntop (res->ai_family, a, ip, INET6_ADDRSTRLEN)) {
+    freeaddrinfo (res);
+    return ce_error_set (err, CE_E_INTERNAL, "shareUnreachable",
+                         "cannot resolve the SMB server '%s': %s", host, strerror (errno));
+  }
+  freeaddrinfo (res);
+  return 0;
+}
+
+static int
+make_dir (const char *path, struct ce_error *err)
+{
+  if (mkdir (path, 0700) == -1 && errno != EEXIST)
+    return ce_error_set (err, CE_E_INTERNAL, "shareMountFailed",
+                         "cannot create the mount point %s: %s", path, strerror (errno));
+  return 0;
+}
+
+/* mount(2) once; the errno on failure. */
+static int
+try_mount (const char *source, const char *target, const char *ip, unsigned port,
+           const struct ce_share_creds *creds, bool seal)
+{
+  char *data = mount_data (ip, port, creds, seal);
+  int e = 0;
+
+  if (!data)
+    return ENOMEM;
+  if (mount (source, target, "cifs", MOUNT_FLAGS, data) == -1)
+    e = errno;
+  wipe_free (data);
+  return e;
+}
+
+struct ce_share *
+ce_share_mount (const char *name, const struct ce_smb_url *url,
+                const struct ce_share_creds *creds,
+                void (*logf) (void *opaque, const char *msg), void *opaque,
+                struct ce_error *err)
+{
+  char ip[INET6_ADDRSTRLEN];
+  char *source = NULL, *unc = NULL, *msg = NULL;
+  struct ce_share *s = NULL;
+  bool made = false;
+  int e;
+
+  if (!creds->username || !*creds->username) {
+    ce_error_set (err, CE_E_INVALID, "invalidJob",
+                  "$.outputStorageLocation.username is required for smb:// locations");
+    return NULL;
+  }
+  if (strchr (name, '/') || !strcmp (name, ".") || !strcmp (name, "..") || !*name) {
+    ce_error_set (err, CE_E_INTERNAL, "internal", "bad mount point name");
+    return NULL;
+  }
+  /* The kernel reads "//" HOST "/" SHARE; an IPv6 literal has no '/', so
+   * it can stand as the host name (ip= says where to connect). */
+  if (asprintf (&source, "//%s/%s", url->host, url->share) == -1 ||
+      asprintf (&unc, "\\\\%s\\%s", url->host, url->share) == -1) {
+    source = unc = NULL;
+    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    goto fail;
+  }
+  s = calloc (1, sizeof *s);
+  if (!s || asprintf (&s->mountpoint, "%s/%s", CE_SHARE_ROOT, name) == -1) {
+    if (s)
+      s->mountpoint = NULL;
+    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    goto fail;
+  }
+  if (resolve (url->host, ip, err) == -1)
+    goto fail;
+  if (make_dir ("/run/ce", err) == -1 || make_dir (CE_SHARE_ROOT, err) == -1 ||
+      make_dir (s->mountpoint, err) == -1)
+    goto fail;
+  made = true;
+
+  e = try_mount (source, s->mountpoint, ip, url->port, creds, true);
+  if (e == EOPNOTSUPP) {
+    /* The kernel's answer when the server offers no encryption (or no SMB 3,
+     * which the second attempt then reports). */
+    if (logf)
+      logf (opaque, "the SMB server does not offer encryption; mounting without it");
+    e = try_mount (source, s->mountpoint, ip, url->port, creds, false);
+  }
+  else if (e == 0)
+    s->sealed = true;
+  if (e) {
+    mount_error (e, unc, url->port, err);
+    goto fail;
+  }
+  s->mounted = true;
+  if (logf && asprintf (&msg, "mounted %s (%s port %u) on %s, SMB 3, %s", unc, ip,
+                        url->port, s->mountpoint,
+                        s->sealed ? "encrypted (seal)" : "NOT encrypted") != -1)
+    logf (opaque, msg);
+  pthread_mutex_lock (&shares_lock);
+  s->next = shares;
+  shares = s;
+  pthread_mutex_unlock (&shares_lock);
+  free (msg);
+  free (source);
+  free (unc);
+  return s;
+
+ fail:
+  if (made)
+    rmdir (s->mountpoint);
+  if (s)
+    free (s->mountpoint);
+  free (s);
+  free (source);
+  free (unc);
+  return NULL;
+}
+
+const char *
+ce_share_root (const struct ce_share *share)
+{
+  return share->mountpoint;
+}
+
+bool
+ce_share_sealed (const struct ce_share *share)
+{
+  return share->sealed;
+}
+
+/* Unmount S (under shares_lock); -1 if only a lazy detach worked. */
+static int
+unmount_locked (struct ce_share *s)
+{
+  int r = 0;
+
+  if (!s->mounted)
+    return 0;
+  if (umount2 (s->mountpoint, 0) == -1) {
+    ce_log (CE_LOG_WARN, "share.umount", "unmounting %s: %s; detaching it",
+            s->mountpoint, strerror (errno));
+    if (umount2 (s->mountpoint, MNT_DETACH) == -1)
+      ce_log (CE_LOG_ERROR, "share.umount", "detaching %s: %s", s->mountpoint,
+              strerror (errno));
+    r = -1;
+  }
+  s->mounted = false;
+  if (rmdir (s->mountpoint) == -1 && r == 0)
+    ce_log (CE_LOG_WARN, "share.umount", "removing %s: %s", s->mountpoint,
+            strerror (errno));
+  return r;
+}
+
+int
+ce_share_unmount (struct ce_share *share)
+{
+  int r;
+
+  if (!share)
+    return 0;
+  pthread_mutex_lock (&shares_lock);
+  r = unmount_locked (share);
+  for (struct ce_share **p = &shares; *p; p = &(*p)->next)
+    if (*p == share) {
+      *p = share->next;
+      break;
+    }
+  pthread_mutex_unlock (&shares_lock);
+  free (share->mountpoint);
+  free (share);
+  return r;
+}
+
+int
+ce_shares_unmount_all (void)
+{
+  int n = 0;
+
+  /* The records stay with their jobs (which free them); only the mounts
+   * go. */
+  pthread_mutex_lock (&shares_lock);
+  for (struct ce_share *s = shares; s; s = s->next)
+    if (s->mounted) {
+      ce_log (CE_LOG_WARN, "share.umount", "complete: unmounting %s, still mounted",
+              s->mountpoint);
+      unmount_locked (s);
+      n++;
+    }
+  pthread_mutex_unlock (&shares_lock);
+  return n;
+}
