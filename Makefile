@@ -57,6 +57,7 @@ bench: deps all test-progs image
 	scripts/bench-prepare
 	scripts/bench-hive-replay
 	scripts/bench-export
+	scripts/bench-agent
 	scripts/appliance-bench
 
 # The end-to-end demo on a fresh machine (imagebuild/module.mk).

@@ -5,8 +5,10 @@
 #   smoke_requires          skip (77) with CE_SKIP_QEMU=1; otherwise make sure
 #                           QEMU and a current image exist, or FAIL
 #   smoke_boot MODE ARGS..  boot the appliance (MODE bios|uefi) with the boot
-#                           config on fw_cfg and a hostfwd from a random
-#                           127.0.0.1 port to the agent's 443; extra QEMU args
+#                           config on fw_cfg (not with SMOKE_NO_FWCFG=1: the
+#                           test brings its own medium) and a hostfwd from a
+#                           random 127.0.0.1 port to the agent's 443; extra
+#                           QEMU args
 #   smoke_wait_ready        CE-AGENT-READY on the serial log, then /v1/health
 #                           200 through the hostfwd; sets AGENT_URL, AGENT_FP,
 #                           SMOKE_READY_SECONDS (QEMU exec to first 200)
@@ -80,6 +82,8 @@ smoke_boot() {
                 -drive "if=pflash,format=raw,unit=1,file=$TMP/OVMF_VARS-$mode.fd") ;;
     *) fail "smoke_boot: mode bios|uefi" ;;
   esac
+  local fwcfg=(-fw_cfg "name=opt/ce/config,file=$AGENT_CONFIG")
+  [ "${SMOKE_NO_FWCFG:-0}" = 1 ] && fwcfg=()
   on_exit "_smoke_keep_logs"
   on_exit "_smoke_kill_qemu"
   for try in 1 2 3; do
@@ -94,7 +98,7 @@ smoke_boot() {
       -monitor "unix:$SMOKE_MON,server=on,wait=off" \
       -drive "file=$CE_IMAGE,if=none,id=boot,format=raw,snapshot=on" \
       -device virtio-blk-pci,drive=boot,bootindex=0 \
-      -fw_cfg "name=opt/ce/config,file=$AGENT_CONFIG" \
+      "${fwcfg[@]}" \
       -netdev "user,id=n0,restrict=off,hostfwd=tcp:127.0.0.1:$SMOKE_PORT-:443" \
       -device virtio-net-pci,netdev=n0 \
       -device virtio-rng-pci \

@@ -4,6 +4,7 @@
  *   setup.c    mounts, console, entropy, clock
  *   net.c      loopback, one udhcpc per interface, the udhcpc event hook
  *   bootdisk.c find and mount (read-only) our own boot partition
+ *   media.c    mount (read-only) the platform's configuration medium
  *   cmdline.c  the kernel command line
  * Everything logs to the serial console (stderr) as "ce-init: ...". */
 #ifndef CE_INIT_H
@@ -21,6 +22,10 @@
 #define INIT_RUN_DIR       "/run/ce"
 #define INIT_NET_DIR       "/run/ce/net"
 #define INIT_BOOT_MOUNT    "/run/ce/boot"
+/* Where ce-agent's Azure and config-drive readers look. */
+#define INIT_AZURE_MEDIA   "/run/ce/media"
+#define INIT_CONFIG_DRIVE  "/run/ce/config-2"
+#define INIT_MEDIA_PROBE   "/run/ce/media-probe"
 #define INIT_RESOLV_CONF   "/etc/resolv.conf"
 #define INIT_CA_BUNDLE     "/etc/ssl/certs/ca-certificates.crt"
 /* The GPT name imagebuild/mkdisk gives the EFI system partition. */
@@ -57,5 +62,8 @@ int init_dhcp_hook (int argc, char **argv);
 
 /* bootdisk.c */
 void init_mount_boot (void);
+
+/* media.c */
+void init_mount_media (void);
 
 #endif

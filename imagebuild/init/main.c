@@ -249,6 +249,7 @@ run_pid1 (void)
   init_loopback ();
   ndhcp = init_dhcp_start (dhcp_pids, dhcp_names, MAX_NET_IFACES);
   init_mount_boot ();
+  init_mount_media ();
   if (ndhcp > 0) {
     if (init_dhcp_wait (DHCP_WAIT_SECONDS))
       init_log ("net: configured");
