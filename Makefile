@@ -58,6 +58,7 @@ bench: deps all test-progs image
 	scripts/bench-hive-replay
 	scripts/bench-export
 	scripts/bench-agent
+	scripts/appliance-agent-rss
 	scripts/appliance-bench
 
 # The end-to-end demo on a fresh machine (imagebuild/module.mk).

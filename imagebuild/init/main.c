@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,13 +150,17 @@ start_debug_shell (void)
   return pid;
 }
 
+/* The peak RSS (the kernel's ru_maxrss of the child) is the appliance's own
+ * measure of the agent's memory: docs/BENCHMARKS.md quotes it. */
 static void
-describe_exit (const char *what, pid_t pid, int status)
+describe_exit (const char *what, pid_t pid, int status, const struct rusage *ru)
 {
   if (WIFEXITED (status))
-    init_log ("%s (pid %d) exited with status %d", what, (int) pid, WEXITSTATUS (status));
+    init_log ("%s (pid %d) exited with status %d, peak RSS %ld KiB", what, (int) pid,
+              WEXITSTATUS (status), ru->ru_maxrss);
   else if (WIFSIGNALED (status))
-    init_log ("%s (pid %d) killed by signal %d", what, (int) pid, WTERMSIG (status));
+    init_log ("%s (pid %d) killed by signal %d, peak RSS %ld KiB", what, (int) pid,
+              WTERMSIG (status), ru->ru_maxrss);
 }
 
 /* Ask the agent to stop (it cancels a job at its next safe point), give it
@@ -170,9 +175,10 @@ orderly_shutdown (int sig)
     kill (agent_pid, SIGTERM);
     while (init_mono () < deadline) {
       int status;
-      pid_t p = waitpid (-1, &status, WNOHANG);
+      struct rusage ru;
+      pid_t p = wait4 (-1, &status, WNOHANG, &ru);
       if (p == agent_pid) {
-        describe_exit ("ce-agent", p, status);
+        describe_exit ("ce-agent", p, status, &ru);
         break;
       }
       if (p <= 0) {
@@ -199,11 +205,12 @@ static void
 reap (void)
 {
   int status;
+  struct rusage ru;
   pid_t p;
 
-  while ((p = waitpid (-1, &status, WNOHANG)) > 0) {
+  while ((p = wait4 (-1, &status, WNOHANG, &ru)) > 0) {
     if (p == agent_pid) {
-      describe_exit ("ce-agent", p, status);
+      describe_exit ("ce-agent", p, status, &ru);
       agent_pid = -1;
       continue;
     }
@@ -213,7 +220,7 @@ reap (void)
     }
     for (size_t i = 0; i < ndhcp; i++)
       if (p == dhcp_pids[i]) {
-        describe_exit ("udhcpc", p, status);
+        describe_exit ("udhcpc", p, status, &ru);
         dhcp_pids[i] = -1;
         dhcp_died[i] = init_mono ();
       }
