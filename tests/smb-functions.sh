@@ -2,6 +2,7 @@
 # A private Samba server for the SMB destination tests.  Source after
 # tests/functions.sh:
 #   smb_share NAME DIR      declare a share (before smb_start)
+#   SMB_GLOBAL_EXTRA        more [global] lines (e.g. "server smb encrypt = off")
 #   smb_start               smbd on 127.0.0.1:$SMB_PORT with a private
 #                           smb.conf, passdb (tdbsam), lock/state/pid dirs
 #                           in $TMP/samba; SMB 3 only; one user $SMB_USER
@@ -61,6 +62,7 @@ smb_start() {
   printcap name = /dev/null
   disable spoolss = yes
   map to guest = never
+${SMB_GLOBAL_EXTRA:-}
 CONF
   for ((i = 0; i < ${#_smb_shares[@]}; i += 2)); do
     cat >> "$conf" <<CONF
