@@ -4,7 +4,7 @@
 # start_agent [ce-agent options...] runs `ce-agent --host` on 127.0.0.1 with
 # a kernel-chosen free port and a generated token, waits for the
 # CE-AGENT-READY line and sets AGENT_URL, AGENT_PORT, AGENT_FP, AGENT_PID.
-CE_AGENT=$CE_TOP/$CE_BUILD/bin/ce-agent
+CE_AGENT=${CE_AGENT:-$CE_TOP/$CE_BUILD/bin/ce-agent}
 CECTL=$CE_TOP/$CE_BUILD/bin/cectl
 [ -x "$CE_AGENT" ] || fail "$CE_AGENT is not built"
 [ -x "$CECTL" ] || fail "$CECTL is not built"
