@@ -238,6 +238,10 @@ ow_export (struct ow_disk *src, const char *output, const struct ow_export_optio
     goto out;
   if (x.digest) {
     char sha[65], md5[33];
+    /* Only qemu-img's formats are written by another program: those are
+     * read back. */
+    ow_debug ("digests %s", x.digest_streamed ? "streamed while writing"
+              : "of the finished file, read back");
     if (!x.digest_streamed
         && exp_digest_file (x.digest, x.out.fd, x.file_size, x.out.tmp) == -1)
       goto out;

@@ -80,8 +80,9 @@ struct vhd {
   uint8_t uuid[16];
   uint32_t *bat;                 /* dynamic: sector of each block, ~0 none */
   uint32_t nblocks;
-  uint64_t next;                 /* dynamic: where the next block goes */
-  uint8_t *block;                /* dynamic: a padded last block */
+  uint64_t next;                 /* dynamic: where the footer goes */
+  uint8_t *front;                /* dynamic: footer copy, header, BAT */
+  uint8_t *bitmap;               /* dynamic: a sector bitmap, all ones */
 };
 
 static int
@@ -193,7 +194,8 @@ vhd_free (struct exp_ctx *x)
 
   if (v) {
     free (v->bat);
-    free (v->block);
+    free (v->front);
+    free (v->bitmap);
     free (v);
   }
   x->w = NULL;
@@ -229,20 +231,25 @@ dyn_virtual_size (uint64_t disk_size)
   return (disk_size + 511) / 512 * 512;
 }
 
-/* Every block the map has anything to copy in: those the writer may fill. */
+/* Give every block the map has anything to copy in a place in the file, in
+ * block order after the BAT (into BAT[] when not NULL; UINT32_MAX: none).
+ * Returns where the footer goes. */
 static uint64_t
-dyn_blocks_to_copy (const struct exp_ctx *x, uint32_t nblocks)
+dyn_plan (const struct exp_ctx *x, uint32_t nblocks, uint32_t *bat)
 {
-  uint64_t n = 0;
+  uint64_t next = VHD_BAT_OFFSET + bat_bytes (nblocks);
 
   for (uint64_t b = 0; b < nblocks; b++) {
     uint64_t off = b * VHD_BLOCK;
-    if (off < x->disk_size
-        && exp_map_any_used (x->map, off, x->disk_size - off < VHD_BLOCK
-                             ? x->disk_size - off : VHD_BLOCK))
-      n++;
+    bool copy = off < x->disk_size
+                && exp_map_any_used (x->map, off, x->disk_size - off < VHD_BLOCK
+                                     ? x->disk_size - off : VHD_BLOCK);
+    if (bat)
+      bat[b] = copy ? (uint32_t) (next / 512) : UINT32_MAX;
+    if (copy)
+      next += VHD_BITMAP + VHD_BLOCK;
   }
-  return n;
+  return next;
 }
 
 static int
@@ -255,28 +262,58 @@ dyn_estimate (const struct exp_ctx *x, uint64_t *bytes)
   if (vhd_check (&y) == -1)
     return -1;
   nblocks = (uint32_t) ((y.virtual_size + VHD_BLOCK - 1) / VHD_BLOCK);
-  *bytes = VHD_BAT_OFFSET + bat_bytes (nblocks)
-           + dyn_blocks_to_copy (x, nblocks) * (VHD_BITMAP + VHD_BLOCK) + VHD_FOOTER;
+  *bytes = dyn_plan (x, nblocks, NULL) + VHD_FOOTER;
   return 0;
 }
 
+/* As for VHDX: the plan fixes the BAT, so footer copy, header and BAT go
+ * out (and into the digests) first, then the blocks in order. */
 static int
 dyn_begin (struct exp_ctx *x)
 {
   struct vhd *v;
+  uint64_t nbat;
+  uint8_t *hdr;
 
   x->virtual_size = dyn_virtual_size (x->disk_size);
   if (vhd_check (x) == -1 || vhd_new (x, false) == -1)
     return -1;
   v = x->w;
   v->nblocks = (uint32_t) ((x->virtual_size + VHD_BLOCK - 1) / VHD_BLOCK);
+  nbat = bat_bytes (v->nblocks);
   v->bat = malloc ((size_t) v->nblocks * sizeof *v->bat + 1);
-  v->block = malloc (VHD_BITMAP + VHD_BLOCK);
-  if (v->bat == NULL || v->block == NULL)
+  v->front = malloc (VHD_BAT_OFFSET + nbat);
+  v->bitmap = malloc (VHD_BITMAP);
+  if (v->bat == NULL || v->front == NULL || v->bitmap == NULL)
     return ow_err (ENOMEM, "out of memory");
+  /* The file ends far below the 2 TiB the 32-bit sector offsets reach. */
+  v->next = dyn_plan (x, v->nblocks, v->bat);
+  x->file_size = v->next + VHD_FOOTER;
+  /* Every sector of a planned block is present: bitmap all ones. */
+  memset (v->bitmap, 0xff, VHD_BITMAP);
+
+  memcpy (v->front, v->footer, VHD_FOOTER);
+  hdr = v->front + VHD_FOOTER;
+  memset (hdr, 0, VHD_DYN_HEADER);
+  memcpy (hdr, "cxsparse", 8);
+  be64 (hdr + 8, UINT64_MAX);
+  be64 (hdr + 16, VHD_BAT_OFFSET);
+  be32 (hdr + 24, 0x00010000);
+  be32 (hdr + 28, v->nblocks);
+  be32 (hdr + 32, VHD_BLOCK);
+  be32 (hdr + 36, ones_complement_sum (hdr, VHD_DYN_HEADER));
+  memset (v->front + VHD_BAT_OFFSET, 0xff, nbat);
   for (uint32_t i = 0; i < v->nblocks; i++)
-    v->bat[i] = UINT32_MAX;
-  v->next = VHD_BAT_OFFSET + bat_bytes (v->nblocks);
+    be32 (v->front + VHD_BAT_OFFSET + 4 * (size_t) i, v->bat[i]);
+
+  if (exp_out_truncate (&x->out, x->file_size) == -1
+      || exp_out_pwrite (&x->out, v->front, VHD_BAT_OFFSET + nbat, 0) == -1)
+    return -1;
+  if (x->digest) {
+    if (exp_digest_feed (x->digest, v->front, VHD_BAT_OFFSET + nbat) == -1)
+      return -1;
+    x->digest_streamed = true;
+  }
   return 0;
 }
 
@@ -284,68 +321,48 @@ static int
 dyn_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
 {
   struct vhd *v = x->w;
+  bool hashed = false;
 
-  if (buf == NULL)
-    return 0;
   for (size_t i = 0; i < len; i += VHD_BLOCK) {
     size_t n = len - i < VHD_BLOCK ? len - i : VHD_BLOCK;
-    uint64_t b = (off + i) / VHD_BLOCK;
+    uint64_t b = (off + i) / VHD_BLOCK, foff;
 
-    if (exp_is_zero (buf + i, n))
-      continue;
-    if (b >= v->nblocks || v->next / 512 > UINT32_MAX)
+    if (b >= v->nblocks)
       return ow_err (EFBIG, "export: VHD block %" PRIu64 " out of range", b);
-    /* Every sector of a written block is present: bitmap all ones. */
-    memset (v->block, 0xff, VHD_BITMAP);
-    if (n == VHD_BLOCK) {
-      if (exp_out_pwrite (&x->out, v->block, VHD_BITMAP, v->next) == -1
-          || exp_out_pwrite (&x->out, buf + i, n, v->next + VHD_BITMAP) == -1)
-        return -1;
+    if (v->bat[b] == UINT32_MAX) {
+      /* The plan and the copy ask the same map: data here is a bug. */
+      if (buf && !exp_is_zero (buf + i, n))
+        return ow_err (EIO, "export: VHD block %" PRIu64 " has data the plan left out", b);
+      continue;
     }
-    else {
-      memcpy (v->block + VHD_BITMAP, buf + i, n);
-      memset (v->block + VHD_BITMAP + n, 0, VHD_BLOCK - n);
-      if (exp_out_pwrite (&x->out, v->block, VHD_BITMAP + VHD_BLOCK, v->next) == -1)
-        return -1;
-    }
-    v->bat[b] = (uint32_t) (v->next / 512);
-    v->next += VHD_BITMAP + VHD_BLOCK;
+    foff = (uint64_t) v->bat[b] * 512;
+    if (exp_out_pwrite (&x->out, v->bitmap, VHD_BITMAP, foff) == -1
+        || (buf && exp_write_sparse (&x->out, foff + VHD_BITMAP, buf + i, n) == -1))
+      return -1;
+    if (x->digest == NULL)
+      continue;
+    hashed = true;
+    if (exp_digest_feed (x->digest, v->bitmap, VHD_BITMAP) == -1
+        || (buf ? exp_digest_feed (x->digest, buf + i, n)
+                : exp_digest_zeros (x->digest, n)) == -1
+        || exp_digest_zeros (x->digest, VHD_BLOCK - n) == -1)
+      return -1;
   }
-  return 0;
+  /* BUF is refilled two chunks from now (see vhdx.c). */
+  return x->digest && !hashed ? exp_digest_wait (x->digest) : 0;
 }
 
 static int
 dyn_end (struct exp_ctx *x)
 {
   struct vhd *v = x->w;
-  uint8_t hdr[VHD_DYN_HEADER];
-  uint64_t nbat = bat_bytes (v->nblocks);
-  uint8_t *bat = calloc (1, nbat);
-  int ret = -1;
 
-  if (bat == NULL)
-    return ow_err (ENOMEM, "out of memory");
-  memset (bat, 0xff, nbat);
-  for (uint32_t i = 0; i < v->nblocks; i++)
-    be32 (bat + 4 * (size_t) i, v->bat[i]);
-  memset (hdr, 0, sizeof hdr);
-  memcpy (hdr, "cxsparse", 8);
-  be64 (hdr + 8, UINT64_MAX);
-  be64 (hdr + 16, VHD_BAT_OFFSET);
-  be32 (hdr + 24, 0x00010000);
-  be32 (hdr + 28, v->nblocks);
-  be32 (hdr + 32, VHD_BLOCK);
-  be32 (hdr + 36, ones_complement_sum (hdr, sizeof hdr));
-  if (exp_out_pwrite (&x->out, v->footer, VHD_FOOTER, v->next) == -1
-      || exp_out_pwrite (&x->out, bat, nbat, VHD_BAT_OFFSET) == -1
-      || exp_out_pwrite (&x->out, hdr, sizeof hdr, VHD_FOOTER) == -1
-      || exp_out_pwrite (&x->out, v->footer, VHD_FOOTER, 0) == -1)
-    goto out;
-  x->file_size = v->next + VHD_FOOTER;
-  ret = 0;
- out:
-  free (bat);
-  return ret;
+  if (exp_out_pwrite (&x->out, v->footer, VHD_FOOTER, v->next) == -1)
+    return -1;
+  if (x->digest && (exp_digest_feed (x->digest, v->footer, VHD_FOOTER) == -1
+                    || exp_digest_wait (x->digest) == -1))
+    return -1;
+  return 0;
 }
 
 const struct exp_writer exp_writer_vhd_dynamic = {
