@@ -1,6 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# One prepareAndPublish job in the appliance (BIOS, QEMU TCG): prepare the
+# A prepareAndPublish job whose share refuses the credentials fails before
+# the disk is touched.  Then one prepareAndPublish job in the appliance
+# (BIOS, QEMU TCG): prepare the
 # attached Windows disk (Azure, MCS, RDP on), then export it as VHDX to a
 # private Samba share on the host.  One result lists both the changes and
 # the output; on the host the VHDX passes qemu-img check, its sha256sum is
@@ -27,6 +29,25 @@ disk=$(fixture_copy win2022-bios-vda)
 write_config
 smoke_boot bios -drive "file=$disk,if=none,id=win,format=raw" -device nvme,drive=win,serial=CESMB0003
 smoke_wait_ready
+
+# The share is checked before the disk is touched: a wrong password fails
+# the job with the disk unchanged (its SYSTEM hive read by ntfscat).
+extract "$disk" 2 Windows/System32/config/SYSTEM "$TMP/SYSTEM.before"
+jq -n --arg l "smb://10.0.2.2:$SMB_PORT/share/images/" --arg u "$SMB_USER" \
+  '{type: "prepareAndPublish", disk: "serial:CESMB0003", waitForDiskSeconds: 60,
+    platform: "azure", provisioningType: "Mcs", enableRdp: true,
+    outputStorageLocation: {location: $l, username: $u, password: "wrong"}}' > "$TMP/bad.json"
+id=$(cectl job start "$TMP/bad.json") || fail "cectl job start"
+cectl job wait "$id" >/dev/null 2>&1 || true
+cectl --json job get "$id" > "$TMP/bad-result.json" || fail "cectl job get"
+expect_eq "$(jq -r .status "$TMP/bad-result.json")" failed "prepareAndPublish with a wrong password"
+expect_eq "$(jq -r .error.code "$TMP/bad-result.json")" shareAccessDenied "error code"
+acurl "$AGENT_URL/v1/jobs/$id/log" > "$TMP/bad-log.json"
+expect_grep 'nothing prepared: the disk is unchanged' "$TMP/bad-log.json" "the log says nothing was prepared"
+if grep -q '"message":"prepare: ' "$TMP/bad-log.json"; then fail "the prepare step ran"; fi
+extract "$disk" 2 Windows/System32/config/SYSTEM "$TMP/SYSTEM.after-bad"
+cmp "$TMP/SYSTEM.before" "$TMP/SYSTEM.after-bad" || fail "the SYSTEM hive changed"
+echo "ok: a share that refuses the credentials fails the job before the disk is touched"
 
 jq -n --arg l "smb://10.0.2.2:$SMB_PORT/share/images/" --arg u "$SMB_USER" --arg p "$SMB_PASSWORD" \
   '{type: "prepareAndPublish", disk: "serial:CESMB0003", waitForDiskSeconds: 60,

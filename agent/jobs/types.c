@@ -273,10 +273,8 @@ dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
   ce_job_log (ctx, CE_LOG_INFO, "mounting %s as user '%s'", d->shown,
               creds.username ? creds.username : "");
   d->share = ce_share_mount (ce_job_id (ctx), &url, &creds, share_log, ctx, err);
-  if (!d->share) {
-    ce_job_log (ctx, CE_LOG_ERROR, "%s", err->message ? err->message : "mount failed");
+  if (!d->share)
     goto out;
-  }
   if (asprintf (&d->dir, "%s%s%s", ce_share_root (d->share), *url.dir ? "/" : "",
                 url.dir) == -1) {
     d->dir = NULL;
@@ -312,130 +310,148 @@ human (uint64_t n, char buf[32])
     snprintf (buf, 32, "%" PRIu64 " bytes", n);
 }
 
-/* Before any byte is copied: the directory exists, the name is free (or may
- * be replaced), and the destination has room for the image. */
-static int
-preflight (struct ce_job_ctx *ctx, const struct dest *d, const char *name,
-           struct ow_disk *disk, enum ow_export_format fmt, bool overwrite,
-           uint64_t *need, uint64_t *avail, struct ce_error *err)
-{
-  struct stat st;
-  struct statvfs vfs;
-  char *path = NULL;
-  char a[32], b[32];
-  int r = -1;
+/* The copy step, in three parts so prepareAndPublish can check the
+ * destination before it changes the disk. */
+struct copy {
+  struct dest d;
+  enum ow_export_format format;
+  const char *fmt;             /* short name */
+  char *name;                  /* file name */
+  char *output;                /* where it is written */
+  char *shown;                 /* the same, as the client named it */
+  bool overwrite, no_digest, dry_run;
+};
 
-  if (stat (d->dir, &st) == -1) {
+static void
+copy_end (struct ce_job_ctx *ctx, struct copy *c)
+{
+  dest_close (ctx, &c->d);
+  free (c->name);
+  free (c->output);
+  free (c->shown);
+  memset (c, 0, sizeof *c);
+}
+
+/* Check the job's copy fields, mount the share, and check what can be
+ * checked without the disk: the directory exists and the name is free
+ * unless it may be replaced. */
+static int
+copy_check (struct ce_job_ctx *ctx, const json_t *doc, struct copy *c,
+            struct ce_error *err)
+{
+  const json_t *loc = json_object_get (doc, "outputStorageLocation");
+  const char *name = json_string_value (json_object_get (doc, "outputImageFilename"));
+  struct stat st;
+
+  memset (c, 0, sizeof *c);
+  c->fmt = short_format (json_string_value (json_object_get (doc, "format")));
+  if (!json_string_value (json_object_get (loc, "location")))
+    return ce_error_set (err, CE_E_INVALID, "invalidJob",
+                         "outputStorageLocation.location is required");
+  if (ow_export_format_from_name (c->fmt, &c->format) == -1)
+    return ce_error_set (err, CE_E_INVALID, "invalidJob", "format '%s' is not supported",
+                         c->fmt);
+  if (name)
+    c->name = strdup (name);
+  else if (asprintf (&c->name, "ce-export-%.8s.%s", ce_job_id (ctx), c->fmt) == -1)
+    c->name = NULL;
+  if (!c->name)
+    return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+  if (strchr (c->name, '/') || strchr (c->name, '\\') || !*c->name ||
+      !strcmp (c->name, ".") || !strcmp (c->name, ".."))
+    return ce_error_set (err, CE_E_INVALID, "invalidJob",
+                         "outputImageFilename must be a file name, not a path");
+  c->overwrite = json_is_true (json_object_get (doc, "overwriteTargetFile"));
+  c->no_digest = json_is_false (json_object_get (doc, "hashDisk"));
+  c->dry_run = json_is_true (json_object_get (doc, "dryRun"));
+
+  if (dest_open (ctx, loc, &c->d, err) == -1)
+    return -1;
+  if (asprintf (&c->output, "%s/%s", c->d.dir, c->name) == -1 ||
+      asprintf (&c->shown, "%s/%s", c->d.shown, c->name) == -1) {
+    c->output = c->shown = NULL;
+    return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+  }
+  if (stat (c->d.dir, &st) == -1) {
     if (errno == ENOENT)
       return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
-                           "the directory %s does not exist (create it first)", d->shown);
+                           "the directory %s does not exist (create it first)", c->d.shown);
     return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
-                         "cannot read the directory %s: %s", d->shown, strerror (errno));
+                         "cannot read the directory %s: %s", c->d.shown, strerror (errno));
   }
   if (!S_ISDIR (st.st_mode))
     return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
-                         "%s is not a directory", d->shown);
-  if (asprintf (&path, "%s/%s", d->dir, name) == -1)
-    return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
-  if (lstat (path, &st) == 0 && !overwrite) {
-    ce_error_set (err, CE_E_INTERNAL, "outputExists",
-                  "%s/%s already exists; set overwriteTargetFile to replace it",
-                  d->shown, name);
+                         "%s is not a directory", c->d.shown);
+  if (lstat (c->output, &st) == 0 && !c->overwrite)
+    return ce_error_set (err, CE_E_INTERNAL, "outputExists",
+                         "%s already exists; set overwriteTargetFile to replace it",
+                         c->shown);
+  return 0;
+}
+
+static int
+copy_begin (struct ce_job_ctx *ctx, const json_t *doc, struct copy *c,
+            struct ce_error *err)
+{
+  if (copy_check (ctx, doc, c, err) == 0)
+    return 0;
+  ce_job_log (ctx, CE_LOG_ERROR, "preflight failed: %s", err->message ? err->message : "?");
+  return -1;
+}
+
+/* Room for the image (checked against the engine's upper bound), then the
+ * copy itself, or the dry run's report. */
+static int
+copy_run (struct ce_job_ctx *ctx, struct copy *c, const char *path, struct span *sp,
+          json_t **result, struct ce_error *err)
+{
+  struct ow_export_options eo = {
+    .format = c->format, .overwrite = c->overwrite, .no_digest = c->no_digest,
+    .progress = export_progress, .opaque = sp,
+  };
+  struct ow_export_result res;
+  struct ow_disk *disk = NULL;
+  struct statvfs vfs;
+  uint64_t need = 0, avail;
+  char *text = NULL;
+  char a[32], b[32];
+  int r = -1;
+
+  memset (&res, 0, sizeof res);
+  ce_job_progress (ctx, sp->base, "preflight");
+  disk = ow_disk_open (path, OW_DISK_RDONLY);
+  if (!disk) {
+    ce_error_set (err, CE_E_INTERNAL, "exportFailed", "%s", ow_error_message ());
     goto out;
   }
-  if (ow_export_estimate (disk, fmt, need) == -1) {
+  if (ow_export_estimate (disk, c->format, &need) == -1) {
     ce_error_set (err, CE_E_INTERNAL, "exportFailed", "cannot size the output: %s",
                   ow_error_message ());
     goto out;
   }
-  if (statvfs (d->dir, &vfs) == -1) {
+  if (statvfs (c->d.dir, &vfs) == -1) {
     ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
-                  "cannot read the free space of %s: %s", d->shown, strerror (errno));
+                  "cannot read the free space of %s: %s", c->d.shown, strerror (errno));
     goto out;
   }
   /* The new image is written beside a file it replaces: no credit for it. */
-  *avail = (uint64_t) vfs.f_bavail * (uint64_t) vfs.f_frsize;
-  human (*need, a);
-  human (*avail, b);
-  ce_job_log (ctx, CE_LOG_INFO, "preflight: %s needs up to %s, %s free", d->shown, a, b);
-  if (*avail < *need) {
+  avail = (uint64_t) vfs.f_bavail * (uint64_t) vfs.f_frsize;
+  human (need, a);
+  human (avail, b);
+  ce_job_log (ctx, CE_LOG_INFO, "preflight: %s needs up to %s, %s free", c->d.shown, a, b);
+  if (avail < need) {
     ce_error_set (err, CE_E_INTERNAL, "insufficientSpace",
                   "not enough free space in %s: %s free, the image needs up to %s",
-                  d->shown, b, a);
+                  c->d.shown, b, a);
     goto out;
   }
-  r = 0;
- out:
-  free (path);
-  return r;
-}
-
-/* The copy step of export / publish / prepareAndPublish, to a local
- * directory or an SMB share (mounted for the step, unmounted after it
- * whatever happens). */
-static int
-copy_disk (struct ce_job_ctx *ctx, const json_t *doc, const char *path,
-           struct span *sp, json_t **result, struct ce_error *err)
-{
-  const json_t *loc = json_object_get (doc, "outputStorageLocation");
-  const char *where = json_string_value (json_object_get (loc, "location"));
-  const char *fmt = short_format (json_string_value (json_object_get (doc, "format")));
-  const char *name = json_string_value (json_object_get (doc, "outputImageFilename"));
-  struct ow_export_options eo = { 0 };
-  struct ow_export_result res;
-  struct ow_disk *disk = NULL;
-  struct dest d = { 0 };
-  char *output = NULL, *text = NULL, *defname = NULL, *shown = NULL;
-  uint64_t need = 0, avail = 0;
-  int r = -1;
-
-  memset (&res, 0, sizeof res);
-  if (!where || !fmt)
-    return ce_error_set (err, CE_E_INVALID, "invalidJob",
-                         "format and outputStorageLocation.location are required");
-  if (ow_export_format_from_name (fmt, &eo.format) == -1)
-    return ce_error_set (err, CE_E_INVALID, "invalidJob", "format '%s' is not supported", fmt);
-  if (!name) {
-    if (asprintf (&defname, "ce-export-%.8s.%s", ce_job_id (ctx), fmt) == -1)
-      return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
-    name = defname;
-  }
-  if (strchr (name, '/') || strchr (name, '\\') || !*name || !strcmp (name, ".") ||
-      !strcmp (name, "..")) {
-    ce_error_set (err, CE_E_INVALID, "invalidJob",
-                  "outputImageFilename must be a file name, not a path");
-    goto out;
-  }
-  eo.overwrite = json_is_true (json_object_get (doc, "overwriteTargetFile"));
-  eo.no_digest = json_is_false (json_object_get (doc, "hashDisk"));
-  eo.progress = export_progress;
-  eo.opaque = sp;
-
-  if (dest_open (ctx, loc, &d, err) == -1)
-    goto out;
-  if (asprintf (&output, "%s/%s", d.dir, name) == -1 ||
-      asprintf (&shown, "%s/%s", d.shown, name) == -1) {
-    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
-    goto out;
-  }
-  disk = ow_disk_open (path, OW_DISK_RDONLY);
-  if (!disk) {
-    ce_job_log (ctx, CE_LOG_ERROR, "export failed: %s", ow_error_message ());
-    ce_error_set (err, CE_E_INTERNAL, "exportFailed", "%s", ow_error_message ());
-    goto out;
-  }
-  ce_job_progress (ctx, sp->base, "preflight");
-  if (preflight (ctx, &d, name, disk, eo.format, eo.overwrite, &need, &avail, err) == -1) {
-    ce_job_log (ctx, CE_LOG_ERROR, "preflight failed: %s", err->message);
-    goto out;
-  }
-  if (json_is_true (json_object_get (doc, "dryRun"))) {
-    ce_job_log (ctx, CE_LOG_INFO, "dry run: would write %s as %s", shown, fmt);
-    *result = json_pack ("{s:b, s:s, s:s, s:I, s:I}", "dryRun", 1, "output", shown,
-                         "format", fmt, "expectedBytes", (json_int_t) need,
+  if (c->dry_run) {
+    ce_job_log (ctx, CE_LOG_INFO, "dry run: would write %s as %s", c->shown, c->fmt);
+    *result = json_pack ("{s:b, s:s, s:s, s:I, s:I}", "dryRun", 1, "output", c->shown,
+                         "format", c->fmt, "expectedBytes", (json_int_t) need,
                          "freeBytes", (json_int_t) avail);
-    if (*result && d.share)
-      json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (d.share)));
+    if (*result && c->d.share)
+      json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (c->d.share)));
     r = *result ? 0 : ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
     goto out;
   }
@@ -445,10 +461,9 @@ copy_disk (struct ce_job_ctx *ctx, const json_t *doc, const char *path,
     goto out;
   }
   ce_job_progress (ctx, sp->base, "copying");
-  ce_job_log (ctx, CE_LOG_INFO, "export: %s -> %s (%s)", path, shown, fmt);
-  if (ow_export (disk, output, &eo, &res) == -1) {
+  ce_job_log (ctx, CE_LOG_INFO, "export: %s -> %s (%s)", path, c->shown, c->fmt);
+  if (ow_export (disk, c->output, &eo, &res) == -1) {
     bool canceled = ce_job_canceled (ctx) || ow_error_errno () == ECANCELED;
-    ce_job_log (ctx, CE_LOG_ERROR, "export failed: %s", ow_error_message ());
     ce_error_set (err, CE_E_INTERNAL, canceled ? "canceled" : "exportFailed", "%s",
                   ow_error_message ());
     goto out;
@@ -461,20 +476,19 @@ copy_disk (struct ce_job_ctx *ctx, const json_t *doc, const char *path,
   }
   /* The share's mount point means nothing to the client: name the file as
    * the job named its destination. */
-  if (d.share) {
-    json_object_set_new (*result, "output", json_string (shown));
-    json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (d.share)));
+  if (c->d.share) {
+    json_object_set_new (*result, "output", json_string (c->shown));
+    json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (c->d.share)));
   }
   r = 0;
  out:
+  if (r == -1)
+    ce_job_log (ctx, CE_LOG_ERROR, "%s failed: %s", c->dry_run ? "preflight" : "export",
+                err->message ? err->message : "?");
   if (disk)
     ow_disk_close (disk);
-  dest_close (ctx, &d);
   ow_export_result_free (&res);
   free (text);
-  free (output);
-  free (shown);
-  free (defname);
   return r;
 }
 
@@ -483,16 +497,19 @@ run_export (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
             struct ce_error *err)
 {
   struct span sp = { ctx, 5, 95 };
+  struct copy c;
   char *path;
-  int r;
+  int r = -1;
 
   ce_job_progress (ctx, 0, "waiting for the disk");
   path = wait_for_disk (ctx, doc, err);
   if (!path)
     return -1;
-  r = copy_disk (ctx, doc, path, &sp, result, err);
-  if (r == 0)
+  if (copy_begin (ctx, doc, &c, err) == 0 && copy_run (ctx, &c, path, &sp, result, err) == 0) {
     ce_job_progress (ctx, 100, "done");
+    r = 0;
+  }
+  copy_end (ctx, &c);
   free (path);
   return r;
 }
@@ -503,6 +520,7 @@ run_prepare_and_publish (struct ce_job_ctx *ctx, const json_t *doc,
                          json_t **result, struct ce_error *err)
 {
   json_t *prep = NULL, *copy = NULL, *pdoc = NULL;
+  struct copy c = { 0 };
   const char *key;
   json_t *v;
   static const char *const copy_fields[] = {
@@ -521,6 +539,12 @@ run_prepare_and_publish (struct ce_job_ctx *ctx, const json_t *doc,
       json_object_set (pdoc, key, v);
   }
   json_object_set_new (pdoc, "type", json_string ("prepare"));
+  /* The destination first: a share that cannot take the image must not be
+   * found out after the disk was changed. */
+  if (copy_begin (ctx, doc, &c, err) == -1) {
+    ce_job_log (ctx, CE_LOG_INFO, "nothing prepared: the disk is unchanged");
+    goto out;
+  }
   if (prepare_step (ctx, pdoc, 0, 50, &prep, err) == -1)
     goto out;
   if (ce_job_canceled (ctx)) {
@@ -531,13 +555,14 @@ run_prepare_and_publish (struct ce_job_ctx *ctx, const json_t *doc,
   if (!path)
     goto out;
   struct span sp = { ctx, 50, 50 };
-  r = copy_disk (ctx, doc, path, &sp, &copy, err);
+  r = copy_run (ctx, &c, path, &sp, &copy, err);
   free (path);
   if (r == 0) {
     *result = json_pack ("{s:O, s:O}", "prepare", prep, "publish", copy);
     ce_job_progress (ctx, 100, "done");
   }
  out:
+  copy_end (ctx, &c);
   json_decref (pdoc);
   json_decref (prep);
   json_decref (copy);
