@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Export jobs to SMB shares that cannot work fail before any byte is
 # copied, each with its own error code and words an operator can act on:
-# wrong password, missing share, nothing listening on the port, missing
+# wrong password, missing share, nothing listening on the port, a host that
+# does not answer, missing
 # directory, full share (a 1 MiB tmpfs behind the share), existing file
 # without overwriteTargetFile.  No file or partial file is left in any
 # share, no share stays connected (smbstatus on the host), the existing file
@@ -75,6 +76,9 @@ base=smb://10.0.2.2:$SMB_PORT
 fails shareAccessDenied "refused the credentials" "$base/share/out/" "wrong,$SMB_PASSWORD"
 fails shareNotFound "has no share" "$base/nosuchshare/out/"
 fails shareUnreachable "cannot reach the SMB server" "smb://10.0.2.2:$(_smb_free_port)/share/out/"
+t0=$(date +%s)
+fails shareUnreachable "cannot reach the SMB server" "smb://10.0.2.77/share/out/"
+echo "unreachable host: failed after $(( $(date +%s) - t0 )) s"
 fails destinationNotFound "does not exist (create it first)" "$base/share/missing/dir/"
 fails insufficientSpace "not enough free space in $base/tiny/out" "$base/tiny/out/"
 fails outputExists "exists.vhdx already exists; set overwriteTargetFile" "$base/share/out/"
