@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Export jobs to SMB shares that cannot work fail before any byte is
 # copied, each with its own error code and words an operator can act on:
-# wrong password, missing share, nothing listening on the port, a host that
-# does not answer, missing
-# directory, full share (a 1 MiB tmpfs behind the share), existing file
-# without overwriteTargetFile.  No file or partial file is left in any
+# wrong password, missing share, nothing listening on the port, an
+# unreachable host, missing directory, full share (a 1 MiB tmpfs behind the
+# share), existing file without overwriteTargetFile.  No file or partial file is left in any
 # share, no share stays connected (smbstatus on the host), the existing file
 # is untouched, and a dry run checks the same things and writes nothing.
 # One appliance boot (BIOS, QEMU TCG) for all the jobs.
