@@ -158,6 +158,8 @@ struct ce_server_opts {
   unsigned connection_timeout;
   const char *cert_pem, *key_pem, *client_ca_pem;
 };
+/* Connections the HTTPS server accepts at once. */
+#define CE_MAX_CONNECTIONS 64
 int ce_server_start (const struct ce_server_opts *opts, unsigned *port,
                      char **errmsg);
 void ce_server_stop (void);
@@ -167,10 +169,11 @@ void ce_server_print_routes (void);
 /* ---- http/auth.c ------------------------------------------------------- */
 
 struct sockaddr;
-/* Bearer check (constant time) with a growing delay for repeated failures
- * from the same source address.  0 = authorised. */
+/* Bearer check (constant time).  0 = authorised; on failure *DELAY_MS is
+ * how long the 401 must wait (growing with repeated failures from the same
+ * source address; the caller suspends the connection that long). */
 int ce_auth_check (const char *authorization, const struct sockaddr *peer,
-                   struct ce_error *err);
+                   unsigned *delay_ms, struct ce_error *err);
 
 /* ---- jobs/jobdoc.c ----------------------------------------------------- */
 

@@ -2,12 +2,11 @@
 /* Bearer-token check.  The presented and configured tokens are both hashed
  * (SHA-256) and the digests compared with CRYPTO_memcmp, so neither content
  * nor length leaks through timing.  Repeated failures from one source
- * address earn a growing delay before the 401 (thread-per-connection: the
- * delay holds only that client's connection). */
+ * address earn a growing delay before the 401; the server applies it by
+ * suspending that connection (http/delay.c), never by sleeping. */
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -102,13 +101,14 @@ token_ok (const char *authorization)
 
 int
 ce_auth_check (const char *authorization, const struct sockaddr *peer,
-               struct ce_error *err)
+               unsigned *delay, struct ce_error *err)
 {
   uint8_t addr[16];
   int family;
   double now = ce_mono_now ();
   unsigned delay_ms = 0, failures;
 
+  *delay = 0;
   peer_key (peer, addr, &family);
   if (token_ok (authorization)) {
     pthread_mutex_lock (&lock);
@@ -136,8 +136,7 @@ ce_auth_check (const char *authorization, const struct sockaddr *peer,
   }
   ce_log (CE_LOG_WARN, "auth.failed", "authentication failed (%u in a row from this "
           "source; delaying %u ms)", failures, delay_ms);
-  if (delay_ms)
-    usleep (delay_ms * 1000u);
+  *delay = delay_ms;
   /* No detail: the client learns nothing about why. */
   return ce_error_set (err, CE_E_AUTH, "unauthorized", "authentication required");
 }

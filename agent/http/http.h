@@ -55,6 +55,12 @@ struct request {
   bool completes_agent;         /* POST /v1/complete succeeded */
 };
 
+/* http/delay.c: the 401 delay without holding a server thread. */
+int ce_delay_start (void);
+void ce_delay_stop (void);
+/* Suspend CONN for MS milliseconds; false when it cannot (then reply now). */
+bool ce_delay_suspend (struct MHD_Connection *conn, unsigned ms);
+
 /* http/routes.c */
 extern const struct route ce_routes[];
 extern const size_t ce_nroutes;

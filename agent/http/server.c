@@ -25,7 +25,7 @@
   "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:" \
   "+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:" \
   "+ECDHE-RSA:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:%SERVER_PRECEDENCE"
-#define MAX_CONNECTIONS 64
+#define MAX_CONNECTIONS CE_MAX_CONNECTIONS
 /* One per core of the smallest CE VM; TLS is the CPU cost. */
 #define SERVER_THREADS 2
 #define MAX_CONNECTIONS_PER_IP 16
@@ -273,6 +273,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
 
   if (!req) {
     char *allow = NULL;
+    unsigned delay_ms = 0;
     enum MHD_Result r;
     req = calloc (1, sizeof *req);
     if (!req)
@@ -285,13 +286,19 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
       if (check_client_cert (conn, &req->err) == 0)
         ce_auth_check (MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
                                                     MHD_HTTP_HEADER_AUTHORIZATION),
-                       ci ? ci->client_addr : NULL, &req->err);
+                       ci ? ci->client_addr : NULL, &delay_ms, &req->err);
     }
     if (req->err.kind == CE_E_NONE)
       pre_body (req, &req->err);
     ce_log (CE_LOG_DEBUG, "http.request", "%s %s", method, url);
     if (req->err.kind == CE_E_NONE)
       return MHD_YES;
+    /* Repeated auth failures: the 401 waits, in a suspended connection;
+     * when resumed, the calls below answer (after draining a small body). */
+    if (delay_ms > 0 && ce_delay_suspend (conn, delay_ms)) {
+      req->allow = allow;
+      return MHD_YES;
+    }
     /* A body the client is already sending: drain a bounded amount and
      * answer at its end, since an answer sent over unread data is often
      * lost to a TCP reset.  Beyond the bound: answer now and close. */
@@ -442,7 +449,7 @@ ce_server_start (const struct ce_server_opts *opts, unsigned *port,
   struct sockaddr_storage ss;
   bool v6;
   unsigned flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD |
-    MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 
   *errmsg = NULL;
   if (parse_listen (opts->listen, &ss, &v6, errmsg) == -1)
@@ -452,6 +459,11 @@ ce_server_start (const struct ce_server_opts *opts, unsigned *port,
   else if (v6)
     flags |= MHD_USE_IPv6;
 
+  if (ce_delay_start () == -1) {
+    if (asprintf (errmsg, "cannot start the auth-delay thread: %s", strerror (errno)) == -1)
+      *errmsg = NULL;
+    return -1;
+  }
   daemon_h = start (flags, &ss, opts);
   if (!daemon_h && !opts->listen) {
     /* A kernel without IPv6: every IPv4 interface instead. */
@@ -464,6 +476,7 @@ ce_server_start (const struct ce_server_opts *opts, unsigned *port,
     daemon_h = start (flags & ~(unsigned) MHD_USE_DUAL_STACK, &ss, opts);
   }
   if (!daemon_h) {
+    ce_delay_stop ();
     if (asprintf (errmsg, "cannot start the HTTPS listener on %s (address in use, "
                   "bad certificate or key, or no permission)",
                   opts->listen ? opts->listen : "[::]:443") == -1)
@@ -478,6 +491,7 @@ ce_server_start (const struct ce_server_opts *opts, unsigned *port,
 void
 ce_server_stop (void)
 {
+  ce_delay_stop ();
   if (daemon_h)
     MHD_stop_daemon (daemon_h);
   daemon_h = NULL;
