@@ -226,8 +226,12 @@ ow_export (struct ow_disk *src, const char *output, const struct ow_export_optio
     if (read_chunk (src, &map, off, len, bufs[cur], used, &skipped, &all_free) == -1
         || w->write (&x, off, all_free ? NULL : bufs[cur], len) == -1)
       goto out;
-    /* The digest may still hash this buffer: fill the other one next. */
-    cur ^= 1;
+    /* The digest may still hash this buffer: fill the other one next.  An
+     * all-free chunk left its buffer untouched and fed it to nobody, so
+     * the next chunk may use it (and the writer need not wait for the
+     * hashers to be done with the other one). */
+    if (!all_free)
+      cur ^= 1;
     if (opts->progress && opts->progress (opts->opaque, off + len, x.disk_size) != 0) {
       ow_err (ECANCELED, "export: canceled at %" PRIu64 " of %" PRIu64 " bytes; %s not "
               "created", off + len, x.disk_size, output);

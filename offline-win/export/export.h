@@ -73,7 +73,9 @@ struct exp_digest *exp_digest_new (void);
 int exp_digest_feed (struct exp_digest *d, const void *buf, size_t len);
 int exp_digest_zeros (struct exp_digest *d, uint64_t len);
 int exp_digest_wait (struct exp_digest *d);
-/* Hash the file FD from offset 0 to SIZE, holes as zeros (read back). */
+/* Hash the file FD from offset 0 to SIZE, holes as zeros (read back):
+ * for the files qemu-img writes (qcow2, VMDK); the native writers feed the
+ * digests as they write (exp_ctx.digest_streamed). */
 int exp_digest_file (struct exp_digest *d, int fd, uint64_t size,
                      const char *path);
 int exp_digest_final (struct exp_digest *d, char sha256[65], char md5[33]);

@@ -4,7 +4,9 @@
  * Fixed: the disk's bytes, zero padding up to a whole MiB (Azure accepts
  * only VHDs whose virtual size is a whole number of MiB), then the 512-byte
  * footer.  Dynamic: footer copy, dynamic header, block allocation table,
- * 2 MiB blocks each preceded by its sector bitmap, footer.  All fields are
+ * 2 MiB blocks each preceded by its sector bitmap, footer; the blocks are
+ * planned from the source map first (as for VHDX), so both are written
+ * and hashed in file order.  All fields are
  * big-endian.  The creator application is "win " (Hyper-V): readers take
  * the size of such images from the footer's current size, not from the CHS
  * geometry, which cannot express most sizes exactly. */
@@ -349,7 +351,7 @@ dyn_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
       return -1;
   }
   /* BUF is refilled two chunks from now (see vhdx.c). */
-  return x->digest && !hashed ? exp_digest_wait (x->digest) : 0;
+  return x->digest && buf && !hashed ? exp_digest_wait (x->digest) : 0;
 }
 
 static int

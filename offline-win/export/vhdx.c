@@ -7,10 +7,13 @@
  *   1 MiB    log (1 MiB; empty: the headers' LogGuid is zero)
  *   2 MiB    metadata region (1 MiB): table, then the five items
  *   3 MiB    BAT, rounded up to a whole MiB
- *   then     payload blocks, 1 MiB aligned, only for non-zero blocks
+ *   then     payload blocks, 1 MiB aligned, in block order: one for every
+ *            block the source map has anything to copy in
  *
- * The payload is streamed as the disk is read; the BAT, metadata, region
- * tables and headers are written at the end, when the BAT is known. */
+ * The blocks are planned from the map before the copy, so the BAT and
+ * everything before it are final at the start: the file is written (and
+ * hashed) front to back.  A planned block whose data is zero, and every
+ * zero 4 KiB piece of one, is a hole. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,9 +324,10 @@ vhdx_write (struct exp_ctx *x, uint64_t off, const uint8_t *buf, size_t len)
     return 0;
   if (flush_run (x, &pend, &plen) == -1)
     return -1;
-  /* BUF is refilled two chunks from now: the hashers must be done with it
-   * before then, and a chunk with nothing planned feeds nothing. */
-  return hashed ? 0 : exp_digest_wait (x->digest);
+  /* BUF is refilled by the next chunk that is not all free: the hashers
+   * must be done with the previous buffer by then, and a chunk read but
+   * with nothing planned (zero data where the map said copy) fed nothing. */
+  return hashed || buf == NULL ? 0 : exp_digest_wait (x->digest);
 }
 
 static int
