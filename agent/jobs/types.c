@@ -243,7 +243,6 @@ dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
     .password = json_string_value (json_object_get (loc, "password")),
     .domain = json_string_value (json_object_get (loc, "domain")),
   };
-  char port[16] = "";
   int r = -1;
 
   memset (d, 0, sizeof *d);
@@ -260,12 +259,8 @@ dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
   }
   if (ce_smb_url_parse (where, &url, err) == -1)
     return -1;
-  if (url.port != CE_SMB_DEFAULT_PORT)
-    snprintf (port, sizeof port, ":%u", url.port);
-  if (asprintf (&d->shown, "smb://%s%s%s%s/%s%s%s", strchr (url.host, ':') ? "[" : "",
-                url.host, strchr (url.host, ':') ? "]" : "", port, url.share,
-                *url.dir ? "/" : "", url.dir) == -1) {
-    d->shown = NULL;
+  d->shown = ce_smb_url_format (&url);
+  if (!d->shown) {
     ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
     goto out;
   }

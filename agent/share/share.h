@@ -38,6 +38,9 @@ bool ce_smb_url_is_smb (const char *location);
 int ce_smb_url_parse (const char *location, struct ce_smb_url *url,
                       struct ce_error *err);
 void ce_smb_url_free (struct ce_smb_url *url);
+/* URL back to text, percent-encoded, no trailing '/' (for logs and
+ * results: it holds no credentials); NULL if out of memory. */
+char *ce_smb_url_format (const struct ce_smb_url *url);
 /* The job document's outputStorageLocation as a whole: a local absolute
  * directory (no credentials) or a valid smb:// URL with a username and
  * credentials within the kernel's limits.  LOC may be NULL (absent). */

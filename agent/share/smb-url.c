@@ -4,6 +4,7 @@
  * when the job is posted: a bad location is a 400 naming what is wrong,
  * not a failed mount minutes later. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -340,4 +341,42 @@ ce_share_forget_credentials (json_t *loc)
   /* jansson hands out its own buffer; overwrite it before it is freed. */
   explicit_bzero ((char *) json_string_value (pw), json_string_length (pw));
   json_object_del (loc, "password");
+}
+
+/* S percent-encoded where a URL needs it ('/' kept when KEEP_SLASH). */
+static void
+put_encoded (FILE *f, const char *s, bool keep_slash)
+{
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+    if (isalnum (*p) || strchr ("-._~!$&'()*+,;=:@", *p) || (keep_slash && *p == '/'))
+      fputc (*p, f);
+    else
+      fprintf (f, "%%%02X", *p);
+  }
+}
+
+char *
+ce_smb_url_format (const struct ce_smb_url *url)
+{
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream (&buf, &size);
+  bool v6 = strchr (url->host, ':') != NULL;
+
+  if (!f)
+    return NULL;
+  fprintf (f, "smb://%s%s%s", v6 ? "[" : "", url->host, v6 ? "]" : "");
+  if (url->port != CE_SMB_DEFAULT_PORT)
+    fprintf (f, ":%u", url->port);
+  fputc ('/', f);
+  put_encoded (f, url->share, false);
+  if (*url->dir) {
+    fputc ('/', f);
+    put_encoded (f, url->dir, true);
+  }
+  if (fclose (f) != 0) {
+    free (buf);
+    return NULL;
+  }
+  return buf;
 }

@@ -90,6 +90,18 @@ test_urls (void **state)
       assert_int_equal (u.port, c->port);
       assert_string_equal (u.share, c->share);
       assert_string_equal (u.dir, c->dir);
+      /* Formatting and parsing again gives the same parts. */
+      char *text = ce_smb_url_format (&u);
+      struct ce_smb_url v;
+      assert_non_null (text);
+      if (ce_smb_url_parse (text, &v, &err) != 0)
+        fail_msg ("%s -> %s: refused: %s", c->url, text, err.message);
+      assert_string_equal (v.host, u.host);
+      assert_int_equal (v.port, u.port);
+      assert_string_equal (v.share, u.share);
+      assert_string_equal (v.dir, u.dir);
+      ce_smb_url_free (&v);
+      free (text);
       ce_smb_url_free (&u);
     }
     else {
@@ -106,6 +118,26 @@ test_urls (void **state)
     }
     ce_error_clear (&err);
   }
+}
+
+static void
+test_format (void **state)
+{
+  struct ce_smb_url u;
+  struct ce_error err = { 0 };
+  char *t;
+  (void) state;
+
+  assert_int_equal (ce_smb_url_parse ("smb://H.example:445/my%20share/a%2Cb/%c3%a9/", &u, &err), 0);
+  t = ce_smb_url_format (&u);
+  assert_string_equal (t, "smb://H.example/my%20share/a,b/%C3%A9");
+  free (t);
+  ce_smb_url_free (&u);
+  assert_int_equal (ce_smb_url_parse ("smb://[fd00::1]:4450/s", &u, &err), 0);
+  t = ce_smb_url_format (&u);
+  assert_string_equal (t, "smb://[fd00::1]:4450/s");
+  free (t);
+  ce_smb_url_free (&u);
 }
 
 static void
@@ -201,6 +233,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_urls),
+    cmocka_unit_test (test_format),
     cmocka_unit_test (test_long_parts),
     cmocka_unit_test (test_locations),
     cmocka_unit_test (test_forget_credentials),
