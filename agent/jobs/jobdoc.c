@@ -76,6 +76,7 @@ ce_jobdoc_parse (const char *buf, size_t len, json_t **docp,
   }
   /* The destination is checked now, not minutes later at mount time. */
   if (ce_share_check_location (json_object_get (doc, "outputStorageLocation"), err) == -1) {
+    ce_share_forget_credentials (json_object_get (doc, "outputStorageLocation"));
     json_decref (doc);
     type = NULL;
     goto out;

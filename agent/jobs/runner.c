@@ -295,12 +295,14 @@ ce_jobs_start (const char *body, size_t len, char **id_out,
 
  out:
   if (j) {
+    ce_share_forget_credentials (json_object_get (j->doc, "outputStorageLocation"));
     json_decref (j->doc);
     json_decref (j->log);
     free (j->type);
     free (j->step);
     free (j);
   }
+  ce_share_forget_credentials (json_object_get (doc, "outputStorageLocation"));
   json_decref (doc);
   return NULL;
 }
