@@ -3,6 +3,7 @@
 # tests/functions.sh:
 #   smb_share NAME DIR      declare a share (before smb_start)
 #   SMB_GLOBAL_EXTRA        more [global] lines (e.g. "server smb encrypt = off")
+#   SMB_SHARE_EXTRA_<NAME>  more lines for share NAME (e.g. "dfree command = ...")
 #   smb_start               smbd on 127.0.0.1:$SMB_PORT with a private
 #                           smb.conf, passdb (tdbsam), lock/state/pid dirs
 #                           in $TMP/samba; SMB 3 only; one user $SMB_USER
@@ -72,6 +73,7 @@ CONF
   valid users = $SMB_USER
   force user = $SMB_USER
 CONF
+    eval "printf '%s\n' \"\${SMB_SHARE_EXTRA_${_smb_shares[i]}:-}\"" >> "$conf"
   done
   printf '%s\n%s\n' "$SMB_PASSWORD" "$SMB_PASSWORD" |
     smbpasswd -c "$conf" -s -a "$SMB_USER" >"$d/smbpasswd.out" 2>&1 ||

@@ -4,8 +4,10 @@
 # copied, each with its own error code and words an operator can act on:
 # wrong password, missing share, nothing listening on the port, an
 # unreachable host, missing directory, full share (a 1 MiB tmpfs behind the
-# share), existing file without overwriteTargetFile.  No file or partial file is left in any
-# share, no share stays connected (smbstatus on the host), the existing file
+# share), existing file without overwriteTargetFile; and a share that
+# claims room (a lying "dfree command") but runs out of space during the
+# copy.  No file or partial file is left in any share, no share stays
+# connected (smbstatus on the host), the existing file
 # is untouched, and a dry run checks the same things and writes nothing.
 # One appliance boot (BIOS, QEMU TCG) for all the jobs.
 . tests/functions.sh
@@ -19,9 +21,19 @@ mkdir -p "$TMP/share/out" "$TMP/tiny"
 mount -t tmpfs -o size=1m ce-smb-test "$TMP/tiny" || { echo "cannot mount a tmpfs"; exit 77; }
 on_exit "umount '$TMP/tiny'"
 mkdir "$TMP/tiny/out"
+# "liar": a 1 MiB tmpfs whose share reports 100 GiB free, so the preflight
+# passes and the copy itself runs out of space.
+mkdir -p "$TMP/liar"
+mount -t tmpfs -o size=1m ce-smb-test "$TMP/liar" || { echo "cannot mount a tmpfs"; exit 77; }
+on_exit "umount '$TMP/liar'"
+mkdir "$TMP/liar/out"
+printf '#!/bin/sh\necho 104857600 104857600\n' > "$TMP/dfree-liar"
+chmod +x "$TMP/dfree-liar"
+SMB_SHARE_EXTRA_liar="  dfree command = $TMP/dfree-liar"
 printf 'keep me\n' > "$TMP/share/out/exists.vhdx"
 smb_share share "$TMP/share"
 smb_share tiny "$TMP/tiny"
+smb_share liar "$TMP/liar"
 smb_start
 
 disk=$(fixture win2022-bios-vda)
@@ -82,6 +94,20 @@ fails destinationNotFound "does not exist (create it first)" "$base/share/missin
 fails insufficientSpace "not enough free space in $base/tiny/out" "$base/tiny/out/"
 fails outputExists "exists.vhdx already exists; set overwriteTargetFile" "$base/share/out/"
 fails outputExists "already exists" "$base/share/out/" "$SMB_PASSWORD" '.dryRun = true'
+
+# Out of space in the middle of the copy: the job fails saying so and the
+# partial file is removed.
+run_job "$base/liar/out/" "$SMB_PASSWORD"
+expect_eq "$STATUS" failed "copy to a share that runs out of space"
+jq -r .error.message "$TMP/job-$n.json"
+expect_eq "$(jq -r .error.code "$TMP/job-$n.json")" exportFailed "error code"
+grep -qi "no space left" <<<"$(jq -r .error.message "$TMP/job-$n.json")" ||
+  fail "'No space left' not in the error message"
+expect_grep "$base/liar/out/" "$TMP/job-$n.json" "the message names the share as the job did"
+if grep -q '/run/ce/shares' "$TMP/job-$n.json"; then fail "the message names the mount point"; fi
+expect_grep '"message":"export: ' "$TMP/log-$n.json" "the copy had started"
+expect_eq "$(ls -A "$TMP/liar/out")" "" "no partial file left on the full share"
+no_leftovers
 
 run_job "$base/share/out/" "$SMB_PASSWORD" '.dryRun = true | .outputImageFilename = "new.vhdx"'
 expect_eq "$STATUS" complete "dry run to a share with room"

@@ -394,6 +394,35 @@ copy_begin (struct ce_job_ctx *ctx, const json_t *doc, struct copy *c,
   return -1;
 }
 
+/* MSG with the share's mount point written as the job's URL (the engine
+ * names the paths it wrote); NULL if there is nothing to replace. */
+static char *
+client_paths (const struct copy *c, const char *msg)
+{
+  size_t dl = c->d.dir ? strlen (c->d.dir) : 0;
+  const char *p;
+  char *out = NULL;
+  size_t size = 0;
+  FILE *f;
+
+  if (!c->d.share || !msg || !(p = strstr (msg, c->d.dir)))
+    return NULL;
+  f = open_memstream (&out, &size);
+  if (!f)
+    return NULL;
+  do {
+    fwrite (msg, 1, (size_t) (p - msg), f);
+    fputs (c->d.shown, f);
+    msg = p + dl;
+  } while ((p = strstr (msg, c->d.dir)));
+  fputs (msg, f);
+  if (fclose (f) != 0) {
+    free (out);
+    return NULL;
+  }
+  return out;
+}
+
 /* Room for the image (checked against the engine's upper bound), then the
  * copy itself, or the dry run's report. */
 static int
@@ -459,8 +488,10 @@ copy_run (struct ce_job_ctx *ctx, struct copy *c, const char *path, struct span 
   ce_job_log (ctx, CE_LOG_INFO, "export: %s -> %s (%s)", path, c->shown, c->fmt);
   if (ow_export (disk, c->output, &eo, &res) == -1) {
     bool canceled = ce_job_canceled (ctx) || ow_error_errno () == ECANCELED;
+    char *msg = client_paths (c, ow_error_message ());
     ce_error_set (err, CE_E_INTERNAL, canceled ? "canceled" : "exportFailed", "%s",
-                  ow_error_message ());
+                  msg ? msg : ow_error_message ());
+    free (msg);
     goto out;
   }
   text = ow_export_result_json (&res);
