@@ -8,7 +8,10 @@
 #                           config on fw_cfg (not with SMOKE_NO_FWCFG=1: the
 #                           test brings its own medium) and a hostfwd from a
 #                           random 127.0.0.1 port to the agent's 443; extra
-#                           QEMU args
+#                           QEMU args.  Machine type SMOKE_MACHINE: q35 (the
+#                           default: PCIe, as modern clouds) or pc (i440fx:
+#                           IDE, and PIIX PCI interrupt links, which TCG
+#                           emulates slowly: about 0.4 s per PCI device)
 #   smoke_wait_ready        CE-AGENT-READY on the serial log, then /v1/health
 #                           200 through the hostfwd; sets AGENT_URL, AGENT_FP,
 #                           SMOKE_READY_SECONDS (QEMU exec to first 200)
@@ -91,7 +94,7 @@ smoke_boot() {
     : > "$SERIAL_LOG"
     rm -f "$SMOKE_MON"
     SMOKE_T0=$(date +%s.%N)
-    qemu-system-x86_64 -machine "pc,accel=$(_smoke_accel)" -m "$SMOKE_MEM_MIB" \
+    qemu-system-x86_64 -machine "${SMOKE_MACHINE:-q35},accel=$(_smoke_accel)" -m "$SMOKE_MEM_MIB" \
       -smp "${SMOKE_SMP:-1}" -display none -no-user-config -nodefaults -no-reboot \
       "${firmware[@]}" \
       -serial "file:$SERIAL_LOG" \
@@ -106,7 +109,7 @@ smoke_boot() {
     QEMU_PID=$!
     sleep 0.5
     if kill -0 "$QEMU_PID" 2>/dev/null; then
-      echo "qemu ($mode, $(_smoke_accel)) pid $QEMU_PID, hostfwd 127.0.0.1:$SMOKE_PORT -> 443"
+      echo "qemu ($mode, ${SMOKE_MACHINE:-q35}, $(_smoke_accel)) pid $QEMU_PID, hostfwd 127.0.0.1:$SMOKE_PORT -> 443"
       return 0
     fi
     wait "$QEMU_PID" || true

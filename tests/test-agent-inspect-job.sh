@@ -52,14 +52,21 @@ expect_eq "$(wait_job "$id2")" failed "job on an unlisted disk"
 expect_status 200 GET "/v1/jobs/$id2"
 expect_error_code diskNotFound
 
-# A storage location this build cannot reach is accepted, then fails saying so.
-expect_status 202 POST /v1/jobs -H 'Content-Type: application/json' \
+# A UNC path is refused at once, with the form to use instead.
+expect_status 400 POST /v1/jobs -H 'Content-Type: application/json' \
   -d "{\"type\":\"export\",\"disk\":\"$TMP/zero.img\",\"format\":\"vhdx\",\"outputStorageLocation\":{\"location\":\"\\\\\\\\srv\\\\share\"},\"outputImageFilename\":\"x.vhdx\"}"
+expect_error_code invalidValue
+expect_grep "smb://host/share/dir/" "$TMP/body" "the message names the smb:// form"
+
+# An SMB share on a host kernel without CIFS: accepted, then fails saying so.
+expect_status 202 POST /v1/jobs -H 'Content-Type: application/json' \
+  -d "{\"type\":\"export\",\"disk\":\"$TMP/zero.img\",\"format\":\"vhdx\",\"outputStorageLocation\":{\"location\":\"smb://127.0.0.1:1/share/\",\"username\":\"u\",\"password\":\"p\"},\"outputImageFilename\":\"x.vhdx\"}"
 id3=$(jq -r .id "$TMP/body")
-expect_eq "$(wait_job "$id3")" failed "export to an SMB share"
+expect_eq "$(wait_job "$id3")" failed "export to an SMB share from the host"
 expect_status 200 GET "/v1/jobs/$id3"
-expect_error_code notAvailable
-expect_grep "only local directories" "$TMP/body" "honest message"
+jq -e '.error.code | IN("shareUnavailable", "shareUnreachable")' "$TMP/body" >/dev/null \
+  || fail "unexpected error: $(cat "$TMP/body")"
+echo "ok: error $(jq -c .error "$TMP/body")"
 
 expect_status 200 POST /v1/complete
 expect_eq "$(jq -r .status "$TMP/body")" completing "final report"

@@ -5,9 +5,11 @@
 # read-only where ce-agent's reader looks, and the agent accepts only the
 # token that was on it.
 #   Nutanix: SMBIOS vendor Nutanix, an ISO9660 config drive labelled config-2
-#            with openstack/latest/user_data (base64 of the config)
+#            with openstack/latest/user_data (base64 of the config), as a
+#            SATA CD on q35's AHCI
 #   Azure:   SMBIOS vendor Microsoft + Azure's chassis asset tag, a UDF DVD
-#            holding ovf-env.xml whose CustomData is the config
+#            holding ovf-env.xml whose CustomData is the config, as an IDE
+#            CD on the i440fx machine (as Azure Gen1 attaches it)
 . tests/functions.sh
 . tests/agent-functions.sh
 . tests/smoke-functions.sh
@@ -48,7 +50,7 @@ mkdir -p "$TMP/cfg2/openstack/latest"
 echo '{"uuid": "ce-smoke"}' > "$TMP/cfg2/openstack/latest/meta_data.json"
 printf '%s\n' "$config_b64" > "$TMP/cfg2/openstack/latest/user_data"
 genisoimage -quiet -V config-2 -J -r -o "$TMP/config-2.iso" "$TMP/cfg2" || fail "genisoimage (config-2)"
-boot_with_medium nutanix "$TMP/config-2.iso" /run/ce/config-2 "config-2 drive user_data" \
+SMOKE_MACHINE=q35 boot_with_medium nutanix "$TMP/config-2.iso" /run/ce/config-2 "config-2 drive user_data" \
   -smbios type=1,manufacturer=Nutanix,product=AHV
 
 # Azure provisioning medium: the recorded ovf-env.xml with our config as CustomData.
@@ -57,7 +59,7 @@ sed "s|<ns1:CustomData>[^<]*</ns1:CustomData>|<ns1:CustomData>$config_b64</ns1:C
   tests/data/platform/azure-ovf-env.xml > "$TMP/azure/ovf-env.xml"
 grep -q "$config_b64" "$TMP/azure/ovf-env.xml" || fail "CustomData not replaced"
 genisoimage -quiet -udf -V rd_rdfe_stable -o "$TMP/azure.iso" "$TMP/azure" || fail "genisoimage (UDF)"
-boot_with_medium azure "$TMP/azure.iso" /run/ce/media "Azure ovf-env.xml CustomData" \
+SMOKE_MACHINE=pc boot_with_medium azure "$TMP/azure.iso" /run/ce/media "Azure ovf-env.xml CustomData" \
   -smbios "type=1,manufacturer=Microsoft Corporation,product=Virtual Machine" \
   -smbios "type=3,manufacturer=Microsoft Corporation,asset=$AZURE_ASSET_TAG"
 echo "PASS"

@@ -17,7 +17,8 @@ requires xmllint
 disk=$(fixture_copy win2022-bios-vda)
 cp "$(fixture win2022-bios-vda).facts.json" "$disk.facts.json"
 write_config
-smoke_boot bios -device virtio-scsi-pci,id=scsi0
+# The legacy i440fx machine (IDE, PIIX): the UEFI smoke test covers q35.
+SMOKE_MACHINE=pc smoke_boot bios -device virtio-scsi-pci,id=scsi0
 smoke_wait_ready
 echo "boot to ready (BIOS): ${SMOKE_READY_SECONDS}s"
 smoke_serial | grep -aq '^ce-init: .*(firmware: BIOS)' || fail "ce-init did not see BIOS firmware"

@@ -219,10 +219,17 @@ take_body (struct request *req, const char *data, size_t size, struct ce_error *
                          "the body is larger than the %zu bytes this endpoint takes",
                          req->limit);
   if (req->len + size > req->cap) {
+    /* Not realloc: the old buffer may hold credentials (an SMB password in
+     * a job document) and is wiped before it goes back to the allocator. */
     size_t ncap = req->len + size + 1;
-    char *nb = realloc (req->body, ncap);
+    char *nb = malloc (ncap);
     if (!nb)
       return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    if (req->body) {
+      memcpy (nb, req->body, req->len);
+      explicit_bzero (req->body, req->cap);
+      free (req->body);
+    }
     req->body = nb;
     req->cap = ncap;
   }
@@ -358,6 +365,8 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
   free (req->allow);
   free_params (req->params);
   ce_error_clear (&req->err);
+  if (req->body)
+    explicit_bzero (req->body, req->cap);
   free (req->body);
   free (req);
   *con_cls = NULL;
