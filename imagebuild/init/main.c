@@ -85,6 +85,22 @@ power_off (const char *why)
     pause ();
 }
 
+/* A boot config on fw_cfg or the command line needs no network to be read,
+ * so the agent may start while DHCP is still running (its listener is on
+ * the wildcard address); a platform source (metadata server) needs the
+ * lease first. */
+static bool
+config_is_local (void)
+{
+  char *c;
+
+  if (access (FW_CFG_CONFIG, R_OK) == 0)
+    return true;
+  c = init_cmdline_get ("ce.config");
+  free (c);
+  return c != NULL;
+}
+
 static pid_t
 start_agent (void)
 {
@@ -232,6 +248,7 @@ run_pid1 (void)
 {
   sigset_t sigs;
   double t0;
+  bool early;
 
   /* Signals are handled synchronously in the loop below. */
   sigemptyset (&sigs);
@@ -257,15 +274,17 @@ run_pid1 (void)
   ndhcp = init_dhcp_start (dhcp_pids, dhcp_names, MAX_NET_IFACES);
   init_mount_boot ();
   init_mount_media ();
+  early = config_is_local ();
+  if (early && (agent_pid = start_agent ()) == -1)
+    power_off ("cannot start ce-agent");
   if (ndhcp > 0) {
     if (init_dhcp_wait (DHCP_WAIT_SECONDS))
       init_log ("net: configured");
     else
-      init_log ("net: no DHCP lease after %d s; starting the agent anyway (udhcpc keeps trying)",
-                DHCP_WAIT_SECONDS);
+      init_log ("net: no DHCP lease after %d s; %s (udhcpc keeps trying)",
+                DHCP_WAIT_SECONDS, early ? "the agent is up" : "starting the agent anyway");
   }
-  agent_pid = start_agent ();
-  if (agent_pid == -1)
+  if (!early && (agent_pid = start_agent ()) == -1)
     power_off ("cannot start ce-agent");
   shell_pid = start_debug_shell ();
   init_log ("set-up took %.3f s", init_mono () - t0);
