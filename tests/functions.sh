@@ -75,3 +75,16 @@ fixture_copy() {
   cp --sparse=always "$src" "$TMP/$1.img"
   echo "$TMP/$1.img"
 }
+
+# free_tcp_port: a 127.0.0.1 port nobody listens on now (a server started on
+# it fails loudly if it lost a race).
+free_tcp_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$(shuf -i 20000-60999 -n 1)
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"; return 0
+    fi
+  done
+  fail "no free TCP port on 127.0.0.1"
+}

@@ -23,21 +23,10 @@ _smb_shares=()
 
 smb_share() { _smb_shares+=("$1" "$2"); }
 
-_smb_free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$(shuf -i 20000-60999 -n 1)
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"; return 0
-    fi
-  done
-  fail "no free port for smbd"
-}
-
 smb_start() {
   local d=$SMB_DIR conf=$SMB_DIR/smb.conf i
   mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
-  SMB_PORT=$(_smb_free_port)
+  SMB_PORT=$(free_tcp_port)
   cat > "$conf" <<CONF
 [global]
   server role = standalone server

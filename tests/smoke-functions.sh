@@ -55,18 +55,6 @@ _smoke_accel() {
   esac
 }
 
-# A port nobody listens on now (QEMU then fails loudly if it lost a race).
-_smoke_free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$(shuf -i 20000-60999 -n 1)
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"; return 0
-    fi
-  done
-  fail "no free port"
-}
-
 smoke_boot() {
   local mode=$1; shift
   local firmware=() try
@@ -90,7 +78,7 @@ smoke_boot() {
   on_exit "_smoke_keep_logs"
   on_exit "_smoke_kill_qemu"
   for try in 1 2 3; do
-    SMOKE_PORT=$(_smoke_free_port)
+    SMOKE_PORT=$(free_tcp_port)
     : > "$SERIAL_LOG"
     rm -f "$SMOKE_MON"
     SMOKE_T0=$(date +%s.%N)

@@ -86,7 +86,7 @@ no_leftovers() {
 base=smb://10.0.2.2:$SMB_PORT
 fails shareAccessDenied "refused the credentials" "$base/share/out/" "wrong,$SMB_PASSWORD"
 fails shareNotFound "has no share" "$base/nosuchshare/out/"
-fails shareUnreachable "cannot reach the SMB server" "smb://10.0.2.2:$(_smb_free_port)/share/out/"
+fails shareUnreachable "cannot reach the SMB server" "smb://10.0.2.2:$(free_tcp_port)/share/out/"
 t0=$(date +%s)
 fails shareUnreachable "cannot reach the SMB server" "smb://10.0.2.77/share/out/"
 echo "unreachable host: failed after $(( $(date +%s) - t0 )) s"
