@@ -24,6 +24,8 @@
 
 #define ARPHRD_ETHER_TYPE 1          /* /sys/class/net/IF/type of Ethernet */
 #define MAX_DNS_SERVERS 3            /* what the resolver reads */
+#define DNS_TIMEOUT_SECONDS 2
+#define DNS_ATTEMPTS 2
 #define DHCP_POLL_NS 20000000L
 #define MAX_SYSFS_NET_PATH (32 + IFNAMSIZ)  /* "/sys/class/net/IF/master" */
 
@@ -226,6 +228,9 @@ write_resolv_conf (const char *dns, const char *domain)
        w = strtok_r (NULL, " ", &save), n++)
     fprintf (f, "nameserver %s\n", w);
   free (copy);
+  /* A dead DNS server must not stall a job (an SMB host by name) for the
+   * resolver's default 5 s x 2 tries per server. */
+  fprintf (f, "options timeout:%d attempts:%d\n", DNS_TIMEOUT_SECONDS, DNS_ATTEMPTS);
   if (fclose (f) == 0)
     rename (INIT_RESOLV_CONF ".tmp", INIT_RESOLV_CONF);
 }
