@@ -93,12 +93,14 @@ static bool
 config_is_local (void)
 {
   char *c;
+  bool found;
 
   if (access (FW_CFG_CONFIG, R_OK) == 0)
     return true;
   c = init_cmdline_get ("ce.config");
+  found = c != NULL;
   free (c);
-  return c != NULL;
+  return found;
 }
 
 static pid_t
