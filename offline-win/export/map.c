@@ -223,6 +223,38 @@ exp_map_free (struct exp_map *m)
   m->n = 0;
 }
 
+/* The next run of free clusters of BM in [*C, C1): true with the run in
+ * [*C, *E), false when there is none.  Whole bitmap bytes are skipped at a
+ * time where they are all used or all free (most of a disk is one or the
+ * other). */
+static bool
+next_free_run (const uint8_t *bm, uint64_t *c, uint64_t c1, uint64_t *e)
+{
+  uint64_t i = *c, j;
+
+  while (i < c1) {
+    if ((i & 7) == 0 && i + 8 <= c1 && bm[i >> 3] == 0xff) {
+      i += 8;
+      continue;
+    }
+    if (bit_set (bm, i)) {
+      i++;
+      continue;
+    }
+    j = i + 1;
+    while (j < c1 && !bit_set (bm, j)) {
+      if ((j & 7) == 0 && j + 8 <= c1 && bm[j >> 3] == 0)
+        j += 8;
+      else
+        j++;
+    }
+    *c = i;
+    *e = j;
+    return true;
+  }
+  return false;
+}
+
 void
 exp_map_units (const struct exp_map *m, uint64_t off, size_t len, uint8_t *used)
 {
@@ -241,28 +273,11 @@ exp_map_units (const struct exp_map *m, uint64_t off, size_t len, uint8_t *used)
     hi = end < cend ? end : cend;
     if (lo >= hi)
       continue;
-    /* Walk the clusters, whole bitmap bytes at a time where they are all
-     * used or all free (most of a disk is one or the other). */
     c = (lo - v->start) / cs;
     c1 = (hi - v->start + cs - 1) / cs;
-    while (c < c1) {
-      uint64_t e, a, b;
+    for (uint64_t e; next_free_run (v->bitmap, &c, c1, &e); ) {
+      uint64_t a, b;
 
-      if ((c & 7) == 0 && c + 8 <= c1 && v->bitmap[c >> 3] == 0xff) {
-        c += 8;
-        continue;
-      }
-      if (bit_set (v->bitmap, c)) {
-        c++;
-        continue;
-      }
-      e = c + 1;
-      while (e < c1 && !bit_set (v->bitmap, e)) {
-        if ((e & 7) == 0 && e + 8 <= c1 && v->bitmap[e >> 3] == 0)
-          e += 8;
-        else
-          e++;
-      }
       a = v->start + c * cs;
       b = v->start + e * cs;
       if (a < lo)
@@ -338,24 +353,9 @@ free_units (const struct exp_volume *v, uint64_t unit)
   if (!bitmap_window (v, &lo, &hi))
     return 0;
   c = (lo - v->start) / cs;
-  while (c < v->nr_clusters) {
-    uint64_t e, a, b, first, last;
+  for (uint64_t e; next_free_run (v->bitmap, &c, v->nr_clusters, &e); ) {
+    uint64_t a, b, first, last;
 
-    if ((c & 7) == 0 && c + 8 <= v->nr_clusters && v->bitmap[c >> 3] == 0xff) {
-      c += 8;
-      continue;
-    }
-    if (bit_set (v->bitmap, c)) {
-      c++;
-      continue;
-    }
-    e = c + 1;
-    while (e < v->nr_clusters && !bit_set (v->bitmap, e)) {
-      if ((e & 7) == 0 && e + 8 <= v->nr_clusters && v->bitmap[e >> 3] == 0)
-        e += 8;
-      else
-        e++;
-    }
     a = v->start + c * cs;
     b = v->start + e * cs;
     if (a < lo)
