@@ -50,14 +50,25 @@ init_log (const char *fmt, ...)
 {
   int saved = errno;
   va_list ap;
+  char *msg = NULL, *line = NULL;
+  int n;
 
-  /* Seconds since boot, like the kernel's own lines, so the serial log
-   * shows where boot time goes. */
-  fprintf (stderr, "ce-init: [%8.3f] ", init_mono ());
   va_start (ap, fmt);
-  vfprintf (stderr, fmt, ap);
+  n = vasprintf (&msg, fmt, ap);
   va_end (ap);
-  fputc ('\n', stderr);
+  if (n < 0)
+    msg = NULL;           /* undefined after a failure */
+  /* Seconds since boot, like the kernel's own lines, so the serial log
+   * shows where boot time goes.  One write per line: udhcpc and ce-agent
+   * share the console and must not land in the middle of it. */
+  if (n >= 0 && (n = asprintf (&line, "ce-init: [%8.3f] %s\n", init_mono (), msg)) >= 0) {
+    ssize_t w = write (STDERR_FILENO, line, (size_t) n);
+    (void) w;
+  }
+  else
+    line = NULL;
+  free (msg);
+  free (line);
   errno = saved;
 }
 
