@@ -55,6 +55,19 @@ _smoke_accel() {
   esac
 }
 
+# The guest CPU: CE_QEMU_CPU, else the host's under KVM and, under TCG,
+# QEMU's default qemu64 plus 1 GiB pages (pdpe1gb), which every x86-64 CPU
+# a cloud offers has.  Without them OVMF builds its page tables for the
+# whole physical address space out of 2 MiB pages: 0.4-0.6 s of every
+# emulated UEFI boot.  (`max`, libguestfs' choice under TCG, starts OVMF as
+# fast but slows our kernel under OVMF by 0.5 s: docs/BENCHMARKS.md.)
+_smoke_cpu() {
+  if [ -n "${CE_QEMU_CPU:-}" ]; then echo "$CE_QEMU_CPU"
+  elif [ "$(_smoke_accel)" = kvm ]; then echo host
+  else echo qemu64,+pdpe1gb
+  fi
+}
+
 smoke_boot() {
   local mode=$1; shift
   local firmware=() try
@@ -83,7 +96,7 @@ smoke_boot() {
     rm -f "$SMOKE_MON"
     SMOKE_T0=$(date +%s.%N)
     qemu-system-x86_64 -machine "${SMOKE_MACHINE:-q35},accel=$(_smoke_accel)" -m "$SMOKE_MEM_MIB" \
-      -smp "${SMOKE_SMP:-1}" -display none -no-user-config -nodefaults -no-reboot \
+      -cpu "$(_smoke_cpu)" -smp "${SMOKE_SMP:-1}" -display none -no-user-config -nodefaults -no-reboot \
       "${firmware[@]}" \
       -serial "file:$SERIAL_LOG" \
       -monitor "unix:$SMOKE_MON,server=on,wait=off" \
@@ -97,7 +110,7 @@ smoke_boot() {
     QEMU_PID=$!
     sleep 0.5
     if kill -0 "$QEMU_PID" 2>/dev/null; then
-      echo "qemu ($mode, ${SMOKE_MACHINE:-q35}, $(_smoke_accel)) pid $QEMU_PID, hostfwd 127.0.0.1:$SMOKE_PORT -> 443"
+      echo "qemu ($mode, ${SMOKE_MACHINE:-q35}, $(_smoke_accel), cpu $(_smoke_cpu)) pid $QEMU_PID, hostfwd 127.0.0.1:$SMOKE_PORT -> 443"
       return 0
     fi
     wait "$QEMU_PID" || true
