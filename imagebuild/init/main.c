@@ -296,12 +296,15 @@ run_pid1 (void)
   init_entropy ();
   init_clock ();
   init_loopback ();
-  ndhcp = init_dhcp_start (dhcp_pids, dhcp_names, MAX_NET_IFACES);
   init_mount_boot ();
-  init_mount_media ();
+  /* With the config on fw_cfg or the command line the agent needs neither
+   * the network nor a medium: it goes first, so on one vCPU its start is
+   * not queued behind udhcpc's. */
   early = config_is_local ();
   if (early && (agent_pid = start_agent ()) == -1)
     power_off ("cannot start ce-agent");
+  ndhcp = init_dhcp_start (dhcp_pids, dhcp_names, MAX_NET_IFACES);
+  init_mount_media ();
   if (ndhcp > 0) {
     if (init_dhcp_wait (DHCP_WAIT_SECONDS))
       init_log ("net: configured");
