@@ -14,11 +14,14 @@ scripts/kernel-build --config "$TMP/config" || fail "scripts/kernel-build --conf
 check() {
   local frag=$1 config=$2 line sym want got bad=0
   while IFS= read -r line; do
-    case $line in CONFIG_*=*) ;; *) continue ;; esac
-    sym=${line%%=*} want=${line#*=}
+    case $line in
+      CONFIG_*=*) sym=${line%%=*} want=${line#*=} ;;
+      "# CONFIG_"*" is not set") sym=${line#\# } sym=${sym%% *} want= ;;
+      *) continue ;;
+    esac
     got=$(grep -E "^$sym=" "$config" | cut -d= -f2- || true)
     if [ "$got" != "$want" ]; then
-      echo "$(basename "$frag"): $sym=$want, but the final .config has ${got:-it unset}"
+      echo "$(basename "$frag"): $sym=${want:-(not set)}, but the final .config has ${got:-it unset}"
       bad=1
     fi
   done < "$frag"
@@ -29,11 +32,15 @@ check() {
 printf 'CONFIG_CE_NO_SUCH_SYMBOL=y\n' > "$TMP/bogus.config"
 check "$TMP/bogus.config" "$TMP/config" >/dev/null && fail "the checker missed a dropped symbol"
 echo "ok: a dropped symbol is reported"
+# ... and so is a symbol a fragment turns off that is on after the merge.
+printf '# CONFIG_PRINTK is not set\n' > "$TMP/off.config"
+check "$TMP/off.config" "$TMP/config" >/dev/null && fail "the checker missed a symbol left on"
+echo "ok: a symbol left on against a fragment is reported"
 
 bad=0 n=0
 for frag in kernel-config/*.config; do
   check "$frag" "$TMP/config" || bad=1
-  n=$((n + $(grep -c '^CONFIG_' "$frag")))
+  n=$((n + $(grep -cE '^(CONFIG_|# CONFIG_.* is not set)' "$frag")))
   grep -E '^CONFIG_[A-Z0-9_]+=[^y]' "$frag" && { echo "$frag: only =y (built-in) lines"; bad=1; }
 done
 [ "$bad" = 0 ] || fail "fragment symbols missing from the final .config"
