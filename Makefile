@@ -20,17 +20,38 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
+# Every $(shell pkg-config ...) in this Makefile and the module.mk files is
+# expanded while make reads them.  On a fresh machine that is before
+# install-deps has put the .pc files in place, so the first make must install
+# first and then read everything again.  GNU make does exactly that for an
+# included makefile it had to remake: it restarts with a clean slate.  The
+# stamp below is remade (and make restarts) only when install-deps installed
+# something, or on the very first run.  INSTALL_DEPS is a seam for
+# tests/test-build-works-on-a-machine-without-packages.sh.
+INSTALL_DEPS ?= scripts/install-deps
+DEPS_STAMP   := $(BUILD)/.deps.mk
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+-include $(DEPS_STAMP)
+endif
+$(DEPS_STAMP): FORCE_DEPS
+	@mkdir -p $(@D)
+	@if ! $(INSTALL_DEPS) --check >/dev/null 2>&1; then \
+	  $(INSTALL_DEPS) && echo '# packages installed $(shell date -u +%FT%TZ)' >$@; \
+	elif [ ! -f $@ ]; then echo '# packages present' >$@; fi
+.PHONY: FORCE_DEPS
+FORCE_DEPS:
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS   += $(PKG_CFLAGS)
 
 .PHONY: all deps check check-host bench demo clean fuzz
-all: deps
+all:
 
-# Run scripts/install-deps only when something it provides is missing
-# (its --check is the one list of what the build and the tests need).
+# Explicitly: install what is missing (its --check is the one list of what
+# the build and the tests need).
 deps:
-	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
+	@$(INSTALL_DEPS) --check >/dev/null 2>&1 || $(INSTALL_DEPS)
 
 include offline-win/module.mk
 -include agent/module.mk

@@ -35,7 +35,7 @@ IMG_FORMATS := $(IMG_DIR)/ce-appliance.qcow2 $(IMG_DIR)/ce-appliance.vhd \
 # The appliance needs more than the top-level deps check looks for (QEMU,
 # OVMF, syslinux, linux-source...): install-deps is quick when all is there.
 deps-appliance: deps
-	@scripts/install-deps
+	@$(INSTALL_DEPS)
 $(INIT_OBJS): CPPFLAGS += -DCE_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo dev)"'
 
 # Static: PID 1 must start before any library could be found.
