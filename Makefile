@@ -64,13 +64,15 @@ $(BUILD)/%.o: %.c
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# Tests run against a sanitizer build in its own tree.
+# Tests run against a sanitizer build in its own tree, compiled on every
+# core (`make check` is the README's command: no -j needed from the user).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
 check: deps
-	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 all test-progs
+	$(MAKE) -j$(NPROC) --no-print-directory BUILD=build/asan SANITIZE=1 all test-progs
 	@CE_BUILD=build/asan tests/run-tests.sh
 
 check-host: deps
-	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 all test-progs
+	$(MAKE) -j$(NPROC) --no-print-directory BUILD=build/asan SANITIZE=1 all test-progs
 	@CE_BUILD=build/asan CE_SKIP_QEMU=1 tests/run-tests.sh
 
 bench: deps all test-progs image

@@ -33,6 +33,16 @@ $(BUILD)/tests/unit/test-agent-%: $(BUILD)/tests/unit/test-agent-%.o $(AGENT_LIB
 	$(CC) $(LDFLAGS) -o $@ $< $(AGENT_LIB_OBJS) $(OW_LIB) $(PKG_LIBS) $(AGENT_PKG_LIBS) \
 	  $(shell pkg-config --libs cmocka)
 
+# Helper programs that tests/test-*.sh run with an environment they set up
+# (not unit tests: the runner does not run tests/progs/ on its own).
+AGENT_TEST_PROGS := $(BUILD)/tests/progs/agent-platform-ready
+test-progs: $(AGENT_TEST_PROGS)
+$(BUILD)/tests/progs/agent-%.o: CPPFLAGS += -Iagent $(AGENT_PKG_CFLAGS)
+$(BUILD)/tests/progs/agent-%: $(BUILD)/tests/progs/agent-%.o $(AGENT_LIB_OBJS) $(OW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(AGENT_LIB_OBJS) $(OW_LIB) $(PKG_LIBS) $(AGENT_PKG_LIBS) \
+	  $(shell pkg-config --libs cmocka)
+
 # libFuzzer target for the job-document parser (needs clang).  The parser
 # sources are compiled here with coverage; nothing else is linked in.
 FUZZ_CC ?= clang

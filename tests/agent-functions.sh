@@ -36,21 +36,32 @@ start_agent() {
     >"$TMP/agent.out" 2>"$TMP/agent.err" &
   AGENT_PID=$!
   on_exit "_kill_agent $AGENT_PID"
-  local i
-  for ((i = 0; i < AGENT_READY_TIMEOUT * 10; i++)); do
-    grep -q '^CE-AGENT-READY ' "$TMP/agent.out" && break
-    if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-      cat "$TMP/agent.err" >&2
-      fail "ce-agent exited before it was ready"
-    fi
-    sleep 0.1
-  done
-  grep -q '^CE-AGENT-READY ' "$TMP/agent.out" || fail "no CE-AGENT-READY line"
+  await_agent_ready "ce-agent"
   AGENT_PORT=$(sed -n 's/^CE-AGENT-READY .*port=\([0-9]*\).*/\1/p' "$TMP/agent.out")
   AGENT_FP=$(sed -n 's/^CE-AGENT-READY sha256=\([0-9a-f]*\) .*/\1/p' "$TMP/agent.out")
   AGENT_URL=https://127.0.0.1:$AGENT_PORT
   [ ${#AGENT_FP} -eq 64 ] || fail "bad fingerprint in READY line"
   echo "agent ready: $AGENT_URL pid $AGENT_PID"
+}
+
+# await_agent_ready WHAT: wait for the event (the CE-AGENT-READY line on
+# $TMP/agent.out) of the agent $AGENT_PID, failing at once with its stderr
+# if it exits first.  The deadline is wall-clock (a loaded machine makes
+# each poll slower, not the allowance shorter) and only bounds a hang.
+await_agent_ready() {
+  local what=$1 deadline=$((SECONDS + AGENT_READY_TIMEOUT))
+  until grep -q '^CE-AGENT-READY ' "$TMP/agent.out"; do
+    if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+      grep -q '^CE-AGENT-READY ' "$TMP/agent.out" && break
+      cat "$TMP/agent.err" >&2
+      fail "$what: ce-agent exited before it was ready"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 20 "$TMP/agent.err" >&2
+      fail "$what: no CE-AGENT-READY line after ${AGENT_READY_TIMEOUT}s"
+    fi
+    sleep 0.1
+  done
 }
 
 _kill_agent() {

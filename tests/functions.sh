@@ -26,6 +26,18 @@ trap _run_cleanups EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# wait_for SECONDS CMD...: poll CMD until it succeeds (the event), every
+# 0.1 s, up to a wall-clock deadline that only bounds a hang: a loaded
+# machine makes each poll slower, never the allowance shorter.  Returns 1
+# at the deadline; callers say what did not happen.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    ((SECONDS >= deadline)) && return 1
+    sleep 0.1
+  done
+}
+
 # expect_eq ACTUAL EXPECTED WHAT
 expect_eq() {
   [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"

@@ -43,8 +43,8 @@ mv "$AGENT_CONFIG" "$TMP/saved.json"
   >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
 on_exit "_kill_agent $AGENT_PID"
-for ((i = 0; i < 300; i++)); do grep -q CE-AGENT-READY "$TMP/agent.out" && break; sleep 0.1; done
-expect_grep CE-AGENT-READY "$TMP/agent.out" "ready with ce.config= from the command line"
+await_agent_ready "ce.config= from the command line"
+echo "ok: ready with ce.config= from the command line"
 expect_grep 'kernel command line' "$TMP/agent.err" "config source logged"
 AGENT_PORT=$(sed -n 's/.*port=//p' "$TMP/agent.out"); AGENT_URL=https://127.0.0.1:$AGENT_PORT
 expect_status 200 GET /v1/info
@@ -56,8 +56,7 @@ cp "$TMP/saved.json" "$TMP/fwcfg-raw"
   >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
 on_exit "_kill_agent $AGENT_PID"
-for ((i = 0; i < 300; i++)); do grep -q CE-AGENT-READY "$TMP/agent.out" && break; sleep 0.1; done
-grep -q CE-AGENT-READY "$TMP/agent.out" || { cat "$TMP/agent.err"; ps -o pid,stat,etime,args -p "$AGENT_PID" || true; fail "not ready with the fw_cfg config"; }
+await_agent_ready "the fw_cfg config"
 echo "ok: ready with the fw_cfg config"
 expect_grep 'fw_cfg' "$TMP/agent.err" "fw_cfg source logged"
 grep -q "$(cat "$AGENT_TOKEN_FILE")" "$TMP/agent.err" && fail "token logged"

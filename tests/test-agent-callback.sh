@@ -41,7 +41,7 @@ PY
 python3 "$TMP/server.py" "$TMP/received" "$TMP/srv.pem" "$TMP/srv.key" "$TMP/cbport" &
 srv=$!
 on_exit "kill $srv"
-for ((i = 0; i < 100; i++)); do [ -s "$TMP/cbport" ] && break; sleep 0.1; done
+wait_for 60 test -s "$TMP/cbport" || fail "callback test server did not start"
 cburl="https://127.0.0.1:$(cat "$TMP/cbport")/ce-events"
 truncate -s 1M "$TMP/zero.img"
 
@@ -52,9 +52,8 @@ run_job() {   # run_job: start agent with the current config, run an inspect job
     -d "{\"type\":\"inspect\",\"disk\":\"$TMP/zero.img\"}"
   JOB=$(jq -r .id "$TMP/body")
   expect_eq "$(wait_job "$JOB")" complete "job"
-  for ((i = 0; i < 100; i++)); do
-    grep -qE '"callback\.(sent|failed)"' "$TMP/agent.err" && break; sleep 0.1
-  done
+  wait_for 60 grep -qE '"callback\.(sent|failed)"' "$TMP/agent.err" ||
+    fail "the agent logged neither callback.sent nor callback.failed"
   stop_agent
 }
 

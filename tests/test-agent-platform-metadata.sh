@@ -78,10 +78,10 @@ with open(port_path + ".tmp", "w") as f:
 os.rename(port_path + ".tmp", port_path)
 s.serve_forever()
 PY
-timeout 120 python3 "$TMP/server.py" "$DATA" "$TMP/requests.jsonl" "$TMP/port" &
+timeout 900 python3 "$TMP/server.py" "$DATA" "$TMP/requests.jsonl" "$TMP/port" &
 SERVER_PID=$!
 on_exit "kill $SERVER_PID 2>/dev/null; wait $SERVER_PID 2>/dev/null"
-for ((i = 0; i < 100; i++)); do [ -s "$TMP/port" ] && break; sleep 0.1; done
+wait_for 60 test -s "$TMP/port" || true
 [ -s "$TMP/port" ] || fail "loopback metadata server did not start"
 BASE=http://127.0.0.1:$(cat "$TMP/port")
 
@@ -95,12 +95,7 @@ run_platform() {
     --fw-cfg "$none" --proc-cmdline "$none" >"$TMP/agent.out" 2>"$TMP/agent.err" &
   AGENT_PID=$!
   on_exit "_kill_agent $AGENT_PID"
-  for ((i = 0; i < AGENT_READY_TIMEOUT * 10; i++)); do
-    grep -q '^CE-AGENT-READY ' "$TMP/agent.out" && break
-    kill -0 "$AGENT_PID" 2>/dev/null || { cat "$TMP/agent.err" >&2; fail "$what: agent exited"; }
-    sleep 0.1
-  done
-  grep -q '^CE-AGENT-READY ' "$TMP/agent.out" || fail "$what: agent not ready"
+  await_agent_ready "$what"
   expect_grep "boot config from $pat" "$TMP/agent.err" "$what: config source logged"
   AGENT_PORT=$(sed -n 's/.*port=//p' "$TMP/agent.out"); AGENT_URL=https://127.0.0.1:$AGENT_PORT
   expect_status 200 GET /v1/info
@@ -136,9 +131,7 @@ env CE_PLATFORM=qemu CE_DMI_ROOT="$TMP/smbios-root" "$CE_AGENT" --host --listen 
   --fw-cfg "$none" --proc-cmdline "$none" >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
 on_exit "_kill_agent $AGENT_PID"
-for ((i = 0; i < AGENT_READY_TIMEOUT * 10; i++)); do
-  grep -q '^CE-AGENT-READY ' "$TMP/agent.out" && break; sleep 0.1
-done
+await_agent_ready "SMBIOS OEM strings"
 expect_grep "boot config from SMBIOS OEM string" "$TMP/agent.err" "SMBIOS OEM strings read"
 stop_agent
 
@@ -165,7 +158,7 @@ expect_grep "none found" "$TMP/err" "unreachable metadata: no config"
 # Azure Ready report.
 : > "$TMP/requests.jsonl"
 CE_WIRESERVER_URL=$BASE CE_TEST_BAD_WIRESERVER_URL=$BASE/bad \
-  "$CE_TOP/$CE_BUILD/tests/unit/test-agent-platform-ready" || fail "Azure Ready report"
+  "$CE_TOP/$CE_BUILD/tests/progs/agent-platform-ready" || fail "Azure Ready report"
 expect_eq "$(jq -sr '[.[] | "\(.method) \(.path)"] | join(",")' "$TMP/requests.jsonl")" \
   "GET /machine/?comp=goalstate,POST /machine/?comp=health,GET /bad/machine/?comp=goalstate" \
   "Azure: goal state, health; no health report after a bad goal state"
