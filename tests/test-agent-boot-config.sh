@@ -39,6 +39,9 @@ write_config
 b64=$(base64 -w0 < "$AGENT_CONFIG")
 echo "console=ttyS0 ce.config=$b64 quiet" > "$TMP/cmdline"
 mv "$AGENT_CONFIG" "$TMP/saved.json"
+# Emptied here, not by the redirect below: that happens in the child,
+# and the wait must never see the previous agent's READY line.
+: >"$TMP/agent.out"; : >"$TMP/agent.err"
 "$CE_AGENT" --host --listen 127.0.0.1:0 --fw-cfg "$none" --proc-cmdline "$TMP/cmdline" \
   >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
@@ -52,6 +55,9 @@ stop_agent
 
 # fw_cfg file.
 cp "$TMP/saved.json" "$TMP/fwcfg-raw"
+# Emptied here, not by the redirect below: that happens in the child,
+# and the wait must never see the previous agent's READY line.
+: >"$TMP/agent.out"; : >"$TMP/agent.err"
 "$CE_AGENT" --host --listen 127.0.0.1:0 --fw-cfg "$TMP/fwcfg-raw" --proc-cmdline "$none" \
   >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!

@@ -91,6 +91,9 @@ BASE=http://127.0.0.1:$(cat "$TMP/port")
 run_platform() {
   local what=$1 pat=$2; shift 2
   : > "$TMP/requests.jsonl"
+  # Emptied here, not by the redirect below: that happens in the child,
+  # and the wait must never see the previous agent's READY line.
+  : >"$TMP/agent.out"; : >"$TMP/agent.err"
   env CE_DMI_ROOT="$TMP/no-dmi" "$@" "$CE_AGENT" --host --listen 127.0.0.1:0 \
     --fw-cfg "$none" --proc-cmdline "$none" >"$TMP/agent.out" 2>"$TMP/agent.err" &
   AGENT_PID=$!
@@ -127,6 +130,9 @@ run_platform "config-2 drive" "config-2 drive user_data" CE_PLATFORM=nutanix \
 mkdir -p "$TMP/smbios-root/firmware/dmi/entries/11-0"
 cp "$DATA/smbios-11-0.raw" "$TMP/smbios-root/firmware/dmi/entries/11-0/raw"
 : > "$TMP/requests.jsonl"
+# Emptied here, not by the redirect below: that happens in the child,
+# and the wait must never see the previous agent's READY line.
+: >"$TMP/agent.out"; : >"$TMP/agent.err"
 env CE_PLATFORM=qemu CE_DMI_ROOT="$TMP/smbios-root" "$CE_AGENT" --host --listen 127.0.0.1:0 \
   --fw-cfg "$none" --proc-cmdline "$none" >"$TMP/agent.out" 2>"$TMP/agent.err" &
 AGENT_PID=$!
