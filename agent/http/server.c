@@ -3,7 +3,8 @@
  * SERVER_THREADS threads (a thread per connection cost a stack and a malloc
  * arena each: 5 MiB of RSS under 16 connections), with a connection cap, a
  * per-address cap and an idle timeout so slow clients cannot hold the agent:
- * a slow client holds a connection slot, never a thread.  No handler blocks.  Requests are routed, authenticated
+ * a slow client holds a connection slot, never a thread.  No handler blocks
+ * (slow work is deferred: http/delay.c, http/complete.c).  Requests are routed, authenticated
  * and size-checked before any body is read. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -338,8 +339,18 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
   if (req->err.kind != CE_E_NONE)
     return reply_error_now (req, req->allow);
 
+  if (req->deferred) {
+    /* Resumed after the worker: its reply (errors were answered above). */
+    req->deferred = false;
+    req->replied = true;
+    return ce_reply_send (conn, &req->out);
+  }
+
   struct reply out = { 0 };
-  if (req->route->handler (req, &out, &req->err) == -1) {
+  int hr = req->route->handler (req, &out, &req->err);
+  if (hr == HANDLER_DEFERRED)
+    return MHD_YES;
+  if (hr == -1) {
     json_decref (out.json);
     free (out.text);
     free (out.location);
@@ -362,6 +373,9 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
   else if (req->completes_agent)
     ce_agent_request_exit ("complete requested (the final report was not delivered)");
   ce_upload_abort (req->upload);
+  json_decref (req->out.json);
+  free (req->out.text);
+  free (req->out.location);
   free (req->allow);
   free_params (req->params);
   ce_error_clear (&req->err);
@@ -501,6 +515,7 @@ void
 ce_server_stop (void)
 {
   ce_delay_stop ();
+  ce_complete_wait ();
   if (daemon_h)
     MHD_stop_daemon (daemon_h);
   daemon_h = NULL;
