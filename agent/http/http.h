@@ -3,6 +3,8 @@
 #ifndef CE_HTTP_H
 #define CE_HTTP_H
 
+#include <pthread.h>
+
 #include <microhttpd.h>
 
 #include "agent.h"
@@ -74,6 +76,13 @@ bool ce_delay_suspend (struct MHD_Connection *conn, unsigned ms);
 void ce_complete_defer (struct request *req, bool force);
 /* Before MHD_stop_daemon: wait for workers to resume their connections. */
 void ce_complete_wait (void);
+
+/* http/slots.c: which connection gives up its slot when the pool is full
+ * (MHD_OPTION_NOTIFY_CONNECTION and the request callbacks report here). */
+void ce_slots_opened (struct MHD_Connection *conn, void **ctx);
+void ce_slots_closed (void **ctx);
+void ce_slots_request_began (struct MHD_Connection *conn);
+void ce_slots_request_ended (struct MHD_Connection *conn, bool completed);
 
 /* http/routes.c */
 extern const struct route ce_routes[];
