@@ -36,3 +36,7 @@ $(BUILD)/fuzz/fuzz-hivelog: $(FUZZ_HIVELOG_SRCS)
 $(BUILD)/fuzz/fuzz-ptable: $(FUZZ_PTABLE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_PTABLE_SRCS) $(shell pkg-config --libs libnbd)
+
+# Fault injection into the real libnbd for the NBD transport restriction.
+$(BUILD)/tests/unit/test-disk-nbd-transports: LDFLAGS += \
+  -Wl,--wrap=nbd_set_uri_allow_transports -Wl,--wrap=nbd_connect_uri
