@@ -3,7 +3,8 @@
 """Hold ce-agent connection slots with trickling clients (loopback only).
 
 Usage: agent-trickle.py PORT STATUS-FILE STOP-FILE MAX-SECONDS ADDR...
-For each source ADDR (127.0.0.x), PER_ADDRESS connections to 127.0.0.1:PORT:
+For each source ADDR (127.0.0.x), PER_ADDRESS connections (16, or
+$TRICKLE_PER_ADDRESS) to 127.0.0.1:PORT:
 TLS handshake, then a request line and an unfinished header, one more byte
 every TICK seconds, so the idle timeout never fires.  Connections the agent
 closes are opened again (an attacker keeps trying).  After each round it
@@ -16,7 +17,7 @@ import ssl
 import sys
 import time
 
-PER_ADDRESS = 16
+PER_ADDRESS = int(os.environ.get("TRICKLE_PER_ADDRESS", "16"))
 TICK = 0.5
 HANDSHAKE_TIMEOUT = 0.5
 

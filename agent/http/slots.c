@@ -3,18 +3,25 @@
  * client that trickles its headers (a byte now and then) resets the idle
  * timeout forever, so clients from a few addresses could hold every slot and
  * keep the connector out (with the pool full, libmicrohttpd stops accepting;
- * the newcomer waits in the kernel's backlog).  So when the pool fills up,
- * the oldest connection that has not completed a request — still in its TLS
- * handshake or its first request's headers — is shut down (shutdown(2) on
- * its socket; its own server thread then sees the end of stream and closes
- * it).  Failing such a connection, the one idle longest between requests
- * goes.  A connection inside a request (handler, body, suspended reply) is
- * never evicted.  An attacker who reconnects only evicts his own older
- * connections: a newcomer is the youngest. */
+ * the newcomer waits in the kernel's backlog).  Two rules, applied whenever
+ * a connection opens (which is when a slot is wanted):
+ *  - a total deadline: a connection that has not completed its first
+ *    request (TLS handshake and headers) within --connection-timeout
+ *    seconds of opening is dropped, however steadily it trickles;
+ *  - when the pool fills up, the oldest connection that has not completed a
+ *    request goes; failing such a connection, the one idle longest between
+ *    requests.
+ * A connection inside a request (handler, body, suspended reply) is never
+ * dropped, nor one younger than EVICT_GRACE_SECONDS: a newcomer gets time
+ * to finish its handshake even while someone churns connections.  Dropping
+ * is shutdown(2) on the socket; the connection's own server thread then sees
+ * the end of stream and closes it. */
 #include <stdlib.h>
 #include <sys/socket.h>
 
 #include "http/http.h"
+
+#define EVICT_GRACE_SECONDS 1.0
 
 struct slot {
   struct slot *prev, *next;     /* oldest first */
@@ -45,18 +52,31 @@ unlink_locked (struct slot *s)
 
 /* Called with the lock held: the connection to give up, or NULL. */
 static struct slot *
-victim_locked (const struct slot *except)
+victim_locked (const struct slot *except, double now)
 {
   struct slot *idle = NULL;
   for (struct slot *s = head; s; s = s->next) {
-    if (s == except || s->evicted || s->busy)
+    if (s == except || s->evicted || s->busy || now - s->opened < EVICT_GRACE_SECONDS)
       continue;
     if (s->completed == 0)
       return s;                 /* the oldest that never finished a request */
-    if (!idle || s->idle_since < idle->idle_since)
+    if (now - s->idle_since >= EVICT_GRACE_SECONDS &&
+        (!idle || s->idle_since < idle->idle_since))
       idle = s;
   }
   return idle;
+}
+
+/* Called with the lock held.  The socket stays open (and its number ours)
+ * until the CLOSED notification, which takes the lock first. */
+static void
+drop_locked (struct slot *v, double now, const char *why)
+{
+  v->evicted = true;
+  if (v->fd >= 0)
+    shutdown (v->fd, SHUT_RDWR);
+  ce_log (CE_LOG_WARN, "http.evict", "dropped a connection %s (open %.1f s, %u "
+          "connections)", why, now - v->opened, nslots);
 }
 
 void
@@ -79,16 +99,14 @@ ce_slots_opened (struct MHD_Connection *conn, void **ctx)
     head = s;
   tail = s;
   nslots++;
-  if (nslots >= CE_MAX_CONNECTIONS && (v = victim_locked (s)) && v->fd >= 0) {
-    /* The socket stays open (and its number ours) until the CLOSED
-     * notification, which takes this lock first. */
-    v->evicted = true;
-    shutdown (v->fd, SHUT_RDWR);
-    ce_log (CE_LOG_WARN, "http.evict", "connection pool full (%u): dropped a "
-            "connection %s (open %.1f s)", nslots,
-            v->completed ? "idle between requests" : "that never completed a request",
-            s->opened - v->opened);
-  }
+  for (struct slot *o = head; o != s; o = o->next)
+    if (!o->evicted && !o->busy && o->completed == 0 && ce_agent.connection_timeout > 0 &&
+        s->opened - o->opened > (double) ce_agent.connection_timeout)
+      drop_locked (o, s->opened, "whose first request was not in within the "
+                   "connection timeout");
+  if (nslots >= CE_MAX_CONNECTIONS && (v = victim_locked (s, s->opened)))
+    drop_locked (v, s->opened, v->completed ? "idle between requests: the pool is full"
+                 : "that never completed a request: the pool is full");
   pthread_mutex_unlock (&lock);
 }
 
