@@ -2,11 +2,12 @@
 /* HTTPS server (libmicrohttpd over GnuTLS): TLS only, epoll on a pool of
  * SERVER_THREADS threads (a thread per connection cost a stack and a malloc
  * arena each: 5 MiB of RSS under 16 connections), with a connection cap, a
- * per-address cap, an idle timeout and eviction when the pool is full
- * (http/slots.c) so slow clients cannot hold the agent:
- * a slow client holds a connection slot, never a thread.  No handler blocks
- * (slow work is deferred: http/delay.c, http/complete.c).  Requests are routed, authenticated
- * and size-checked before any body is read. */
+ * per-address cap, an idle timeout, a deadline for the first request and
+ * eviction when the pool is full (http/slots.c), so slow clients cannot hold
+ * the agent: a slow client holds a connection slot, never a thread, and not
+ * for long.  No handler blocks: slow work is deferred with the connection
+ * suspended (http/delay.c, http/complete.c).  Requests are routed,
+ * authenticated and size-checked before any body is read. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
