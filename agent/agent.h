@@ -79,6 +79,13 @@ char *ce_read_file (const char *path, size_t max, size_t *len);
 /* New random identifier (UUID v4 text form); BUF >= 37. */
 int ce_uuid (char buf[37]);
 
+/* ---- util/secmem.c ----------------------------------------------------- */
+
+/* Make jansson zero every block before freeing it (job documents hold SMB
+ * passwords).  Call first thing in main, before any JSON is made.  Blocks
+ * stay malloc blocks: json_dumps() results are still released with free(). */
+void ce_json_wipe_on_free (void);
+
 /* ---- config/bootconfig.c ----------------------------------------------- */
 
 #define CE_MIN_TOKEN_LEN 32

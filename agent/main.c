@@ -219,6 +219,7 @@ main (int argc, char **argv)
    * touched part resident); our few threads allocate little and rarely
    * contend, and the RSS budget is 16 MiB. */
   mallopt (M_ARENA_MAX, MALLOC_ARENAS);
+  ce_json_wipe_on_free ();
   ce_agent.artifact_max_bytes = DEFAULT_ARTIFACT_MAX_BYTES;
   ce_agent.connection_timeout = DEFAULT_CONNECTION_TIMEOUT;
   while ((c = getopt_long (argc, argv, "vVh", longopts, NULL)) != -1) {

@@ -36,3 +36,14 @@ $(BUILD)/fuzz/fuzz-hivelog: $(FUZZ_HIVELOG_SRCS)
 $(BUILD)/fuzz/fuzz-ptable: $(FUZZ_PTABLE_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_PTABLE_SRCS) $(shell pkg-config --libs libnbd)
+
+# Fault injection into the real libnbd for the NBD transport restriction.
+$(BUILD)/tests/unit/test-disk-nbd-transports: LDFLAGS += \
+  -Wl,--wrap=nbd_set_uri_allow_transports -Wl,--wrap=nbd_connect_uri
+
+# ce-init's lease validation, linked with its own object.
+$(BUILD)/tests/unit/test-init-resolv.o: CPPFLAGS += -Iimagebuild/init
+$(BUILD)/tests/unit/test-init-resolv: $(BUILD)/tests/unit/test-init-resolv.o \
+                                      $(BUILD)/imagebuild/init/resolv.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka)

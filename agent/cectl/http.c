@@ -11,6 +11,7 @@
  * mode: the pin names the exact certificate. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -47,6 +48,69 @@ collect (char *p, size_t size, size_t n, void *ud)
   b->len += add;
   b->data[b->len] = '\0';
   return add;
+}
+
+/* Header names whose values -v never shows. */
+static const char *const secret_headers[] = { "Authorization:", "Proxy-Authorization:" };
+
+static void
+trace_headers (char prefix, const char *data, size_t size)
+{
+  const char *p = data, *end = data + size;
+  while (p < end) {
+    const char *nl = memchr (p, '\n', (size_t) (end - p));
+    size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
+    size_t shown = n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+    bool secret = false;
+    for (size_t i = 0; i < sizeof secret_headers / sizeof secret_headers[0]; i++) {
+      size_t k = strlen (secret_headers[i]);
+      if (shown >= k && !strncasecmp (p, secret_headers[i], k)) {
+        /* Keep the scheme ("Bearer"), never the credential. */
+        const char *v = p + k, *ve = p + shown;
+        while (v < ve && *v == ' ')
+          v++;
+        const char *sp = memchr (v, ' ', (size_t) (ve - v));
+        fprintf (stderr, "%c %.*s %.*s<redacted>\n", prefix, (int) (k), p,
+                 sp ? (int) (sp - v + 1) : 0, v);
+        secret = true;
+        break;
+      }
+    }
+    if (!secret && shown > 0)
+      fprintf (stderr, "%c %.*s\n", prefix, (int) shown, p);
+    p += n + (nl ? 1 : 0);
+  }
+}
+
+/* -v: libcurl's trace, but through this filter, since its default trace
+ * prints the request headers verbatim, token included.  Bodies are shown
+ * as byte counts only (a job document may carry an SMB password). */
+static int
+trace (CURL *curl, curl_infotype type, char *data, size_t size, void *ud)
+{
+  (void) curl; (void) ud;
+  switch (type) {
+  case CURLINFO_TEXT:
+    fprintf (stderr, "* %.*s", (int) size, data);
+    if (size == 0 || data[size - 1] != '\n')
+      fputc ('\n', stderr);
+    break;
+  case CURLINFO_HEADER_OUT:
+    trace_headers ('>', data, size);
+    break;
+  case CURLINFO_HEADER_IN:
+    trace_headers ('<', data, size);
+    break;
+  case CURLINFO_DATA_OUT:
+    fprintf (stderr, "> [%zu bytes of body]\n", size);
+    break;
+  case CURLINFO_DATA_IN:
+    fprintf (stderr, "< [%zu bytes of body]\n", size);
+    break;
+  default:
+    break;                      /* TLS records */
+  }
+  return 0;
 }
 
 static int
@@ -103,8 +167,10 @@ cectl_request (struct cectl *c, const char *method, const char *path,
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
-  if (c->verbose)
+  if (c->verbose) {
+    curl_easy_setopt (curl, CURLOPT_DEBUGFUNCTION, trace);
     curl_easy_setopt (curl, CURLOPT_VERBOSE, 1L);
+  }
   if (c->token) {
     if (asprintf (&h, "Authorization: Bearer %s", c->token) == -1)
       goto out;

@@ -3,6 +3,8 @@
 #ifndef CE_HTTP_H
 #define CE_HTTP_H
 
+#include <pthread.h>
+
 #include <microhttpd.h>
 
 #include "agent.h"
@@ -30,6 +32,7 @@ struct reply {
   char *location;               /* owned, optional */
 };
 
+/* 0 = reply in OUT, -1 = error in ERR, HANDLER_DEFERRED. */
 typedef int (*handler_fn) (struct request *req, struct reply *out,
                            struct ce_error *err);
 
@@ -53,13 +56,33 @@ struct request {
   uint64_t discarded;
   char *allow;                  /* Allow header of a deferred 405 */
   bool completes_agent;         /* POST /v1/complete succeeded */
+  bool deferred;                /* suspended; a worker fills out or err */
+  struct reply out;             /* a deferred handler's reply */
 };
+
+/* A handler's return value when it deferred its work (ce_complete_defer):
+ * the connection is suspended and the reply follows when it resumes. */
+#define HANDLER_DEFERRED 1
 
 /* http/delay.c: the 401 delay without holding a server thread. */
 int ce_delay_start (void);
 void ce_delay_stop (void);
 /* Suspend CONN for MS milliseconds; false when it cannot (then reply now). */
 bool ce_delay_suspend (struct MHD_Connection *conn, unsigned ms);
+
+/* http/complete.c: POST /v1/complete's cancel, unmount and sync on a
+ * worker thread.  Suspends REQ's connection; when resumed, REQ->out or
+ * REQ->err holds the answer. */
+void ce_complete_defer (struct request *req, bool force);
+/* Before MHD_stop_daemon: wait for workers to resume their connections. */
+void ce_complete_wait (void);
+
+/* http/slots.c: which connection gives up its slot when the pool is full
+ * (MHD_OPTION_NOTIFY_CONNECTION and the request callbacks report here). */
+void ce_slots_opened (struct MHD_Connection *conn, void **ctx);
+void ce_slots_closed (void **ctx);
+void ce_slots_request_began (struct MHD_Connection *conn);
+void ce_slots_request_ended (struct MHD_Connection *conn, bool completed);
 
 /* http/routes.c */
 extern const struct route ce_routes[];

@@ -5,10 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "http/http.h"
-#include "share/share.h"
 
 #define MAX_SINCE 100000000L
 
@@ -153,6 +151,7 @@ h_complete (struct request *req, struct reply *out, struct ce_error *err)
     }
     json_decref (b);
   }
+  /* Refused at once when it would only wait to say so. */
   running = ce_jobs_running ();
   if (running && !force) {
     ce_error_set (err, CE_E_CONFLICT, "jobRunning",
@@ -160,28 +159,10 @@ h_complete (struct request *req, struct reply *out, struct ce_error *err)
     free (running);
     return -1;
   }
-  if (running) {
-    ce_log (CE_LOG_WARN, "complete.force", "complete with force: canceling job %s", running);
-    if (!ce_jobs_cancel_and_wait ("complete requested with force", 60)) {
-      ce_error_set (err, CE_E_CONFLICT, "jobRunning",
-                    "job %s did not reach a safe point in time; try again", running);
-      free (running);
-      return -1;
-    }
-  }
   free (running);
-  ce_shares_unmount_all ();
-  sync ();
-  out->json = json_pack ("{s:s, s:s, s:I, s:o, s:s}",
-                         "status", "completing",
-                         "bootId", ce_agent.boot_id,
-                         "uptimeSeconds", (json_int_t) (ce_mono_now () - ce_agent.start_mono),
-                         "jobs", ce_jobs_summary (),
-                         "then", ce_agent.host_mode ? "exit" : "powerOff");
-  req->completes_agent = true;
-  ce_log (CE_LOG_INFO, "complete", "complete requested: final report sent, %s follows",
-          ce_agent.host_mode ? "exit" : "power off");
-  return 0;
+  (void) out;
+  ce_complete_defer (req, force);
+  return HANDLER_DEFERRED;
 }
 
 const struct route ce_routes[] = {

@@ -2,9 +2,12 @@
 /* HTTPS server (libmicrohttpd over GnuTLS): TLS only, epoll on a pool of
  * SERVER_THREADS threads (a thread per connection cost a stack and a malloc
  * arena each: 5 MiB of RSS under 16 connections), with a connection cap, a
- * per-address cap and an idle timeout so slow clients cannot hold the agent:
- * a slow client holds a connection slot, never a thread.  No handler blocks.  Requests are routed, authenticated
- * and size-checked before any body is read. */
+ * per-address cap, an idle timeout, a deadline for the first request and
+ * eviction when the pool is full (http/slots.c), so slow clients cannot hold
+ * the agent: a slow client holds a connection slot, never a thread, and not
+ * for long.  No handler blocks: slow work is deferred with the connection
+ * suspended (http/delay.c, http/complete.c).  Requests are routed,
+ * authenticated and size-checked before any body is read. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -287,6 +290,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
       return MHD_NO;
     *con_cls = req;
     req->conn = conn;
+    ce_slots_request_began (conn);
     if (route (req, url, method, &allow, &req->err) == 0 && req->route->auth) {
       const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -338,8 +342,18 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url,
   if (req->err.kind != CE_E_NONE)
     return reply_error_now (req, req->allow);
 
+  if (req->deferred) {
+    /* Resumed after the worker: its reply (errors were answered above). */
+    req->deferred = false;
+    req->replied = true;
+    return ce_reply_send (conn, &req->out);
+  }
+
   struct reply out = { 0 };
-  if (req->route->handler (req, &out, &req->err) == -1) {
+  int hr = req->route->handler (req, &out, &req->err);
+  if (hr == HANDLER_DEFERRED)
+    return MHD_YES;
+  if (hr == -1) {
     json_decref (out.json);
     free (out.text);
     free (out.location);
@@ -354,14 +368,18 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
               enum MHD_RequestTerminationCode toe)
 {
   struct request *req = *con_cls;
-  (void) cls; (void) conn;
+  (void) cls;
   if (!req)
     return;
+  ce_slots_request_ended (conn, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
   if (req->completes_agent && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
     ce_agent_request_exit ("complete requested");
   else if (req->completes_agent)
     ce_agent_request_exit ("complete requested (the final report was not delivered)");
   ce_upload_abort (req->upload);
+  json_decref (req->out.json);
+  free (req->out.text);
+  free (req->out.location);
   free (req->allow);
   free_params (req->params);
   ce_error_clear (&req->err);
@@ -370,6 +388,17 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
   free (req->body);
   free (req);
   *con_cls = NULL;
+}
+
+static void
+on_connection (void *cls, struct MHD_Connection *conn, void **socket_context,
+               enum MHD_ConnectionNotificationCode code)
+{
+  (void) cls;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    ce_slots_opened (conn, socket_context);
+  else
+    ce_slots_closed (socket_context);
 }
 
 /* "ADDR:PORT", "[V6]:PORT" or NULL (every interface, port 443). */
@@ -444,6 +473,7 @@ start (unsigned flags, struct sockaddr_storage *ss, const struct ce_server_opts 
     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) CONNECTION_MEMORY_LIMIT,
     MHD_OPTION_THREAD_POOL_SIZE, (unsigned) SERVER_THREADS,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
     MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
     /* Last, so that without a client CA the list simply ends here. */
     opts->client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END,
@@ -501,6 +531,7 @@ void
 ce_server_stop (void)
 {
   ce_delay_stop ();
+  ce_complete_wait ();
   if (daemon_h)
     MHD_stop_daemon (daemon_h);
   daemon_h = NULL;

@@ -6,6 +6,7 @@
  *   bootdisk.c find and mount (read-only) our own boot partition
  *   media.c    mount (read-only) the platform's configuration medium
  *   cmdline.c  the kernel command line
+ *   resolv.c   resolv.conf from a DHCP lease, validated
  * Everything logs to the serial console (stderr) as "ce-init: ...". */
 #ifndef CE_INIT_H
 #define CE_INIT_H
@@ -51,6 +52,17 @@ void init_clock (void);
 /* cmdline.c: the value of KEY=VALUE on the kernel command line (malloc'd;
  * "" for a bare KEY), or NULL. */
 char *init_cmdline_get (const char *key);
+
+/* resolv.c.  NAME is a DNS name (letters, digits, '-', labels of 1-63,
+ * at most 253 in all). */
+#define INIT_MAX_DNS_SERVERS 3       /* what the resolver reads */
+bool init_dns_name_valid (const char *name);
+/* The N bytes at S are an IPv4 or IPv6 address literal. */
+bool init_ip_literal_valid (const char *s, size_t n);
+/* resolv.conf text (malloc'd) from udhcpc's space-separated DNS and its
+ * DOMAIN (may be NULL); what fails the checks is left out and counted in
+ * *DROPPED.  NULL when no name server is usable. */
+char *init_resolv_conf_text (const char *dns, const char *domain, unsigned *dropped);
 
 /* net.c */
 int init_loopback (void);

@@ -23,9 +23,6 @@
 #include "init.h"
 
 #define ARPHRD_ETHER_TYPE 1          /* /sys/class/net/IF/type of Ethernet */
-#define MAX_DNS_SERVERS 3            /* what the resolver reads */
-#define DNS_TIMEOUT_SECONDS 2
-#define DNS_ATTEMPTS 2
 #define DHCP_POLL_NS 20000000L
 #define MAX_SYSFS_NET_PATH (32 + IFNAMSIZ)  /* "/sys/class/net/IF/master" */
 
@@ -210,29 +207,24 @@ route (int s, unsigned long req, const char *ifname, in_addr_t dst, in_addr_t ma
 }
 
 static void
-write_resolv_conf (const char *dns, const char *domain)
+write_resolv_conf (const char *ifname, const char *dns, const char *domain)
 {
-  char *copy, *save = NULL, *w;
-  int n = 0;
+  unsigned dropped = 0;
+  char *text = init_resolv_conf_text (dns, domain, &dropped);
   FILE *f;
 
-  if (!dns || !*dns)
+  if (dropped > 0)
+    init_log ("dhcp-hook: %s: %u DNS server(s) or domain in the lease are not valid; "
+              "left out of resolv.conf", ifname, dropped);
+  if (!text)
     return;
   f = fopen (INIT_RESOLV_CONF ".tmp", "we");
-  if (!f)
-    return;
-  if (domain && *domain)
-    fprintf (f, "search %s\n", domain);
-  copy = strdup (dns);
-  for (w = copy ? strtok_r (copy, " ", &save) : NULL; w && n < MAX_DNS_SERVERS;
-       w = strtok_r (NULL, " ", &save), n++)
-    fprintf (f, "nameserver %s\n", w);
-  free (copy);
-  /* A dead DNS server must not stall a job (an SMB host by name) for the
-   * resolver's default 5 s x 2 tries per server. */
-  fprintf (f, "options timeout:%d attempts:%d\n", DNS_TIMEOUT_SECONDS, DNS_ATTEMPTS);
-  if (fclose (f) == 0)
-    rename (INIT_RESOLV_CONF ".tmp", INIT_RESOLV_CONF);
+  if (f) {
+    fputs (text, f);
+    if (fclose (f) == 0)
+      rename (INIT_RESOLV_CONF ".tmp", INIT_RESOLV_CONF);
+  }
+  free (text);
 }
 
 static int
@@ -278,7 +270,7 @@ hook_bound (int s, const char *ifname)
         init_log ("dhcp-hook: %s: default route via %s: %s", ifname, gw, strerror (errno));
     }
   }
-  write_resolv_conf (getenv ("dns"), getenv ("domain"));
+  write_resolv_conf (ifname, getenv ("dns"), getenv ("domain"));
   init_log ("dhcp-hook: %s: %s/%s router %s", ifname, ip, subnet, gw ? gw : "none");
   if (asprintf (&lease, INIT_NET_DIR "/%s", ifname) != -1) {
     FILE *f = fopen (lease, "we");

@@ -102,8 +102,14 @@ ow_disk_open_nbd (const char *uri, unsigned flags)
   }
   /* Only the URI forms DESIGN.md documents; no local command execution
    * from a URI a remote controller could supply. */
-  nbd_set_uri_allow_transports (h, LIBNBD_ALLOW_TRANSPORT_TCP |
-                                LIBNBD_ALLOW_TRANSPORT_UNIX);
+  if (nbd_set_uri_allow_transports (h, LIBNBD_ALLOW_TRANSPORT_TCP |
+                                    LIBNBD_ALLOW_TRANSPORT_UNIX) == -1) {
+    /* Never connect without the restriction in place. */
+    ow_err (nbd_error_to_errno () ? nbd_error_to_errno () : EINVAL,
+            "%s: cannot restrict NBD URI transports: %s", uri,
+            nbd_get_error () ? nbd_get_error () : "unknown error");
+    goto fail;
+  }
   if (nbd_connect_uri (h, uri) == -1) {
     ow_err (nbd_error_to_errno (), "%s: cannot connect: %s", uri, nbd_get_error ());
     goto fail;
