@@ -10,7 +10,7 @@ requires qemu-img
 
 head -c 3145728 /dev/urandom > "$TMP/src.img"
 mkdir -p "$TMP/out"
-start_agent --disk "$TMP/src.img"
+start_agent --disk "$TMP/src.img" --export-root "$TMP/out"
 J=(-H 'Content-Type: application/json')
 export_job() {  # export_job FORMAT NAME [EXTRA-JQ]
   jq -n --arg d "$TMP/src.img" --arg f "$1" --arg o "$TMP/out" --arg n "$2" \
