@@ -416,7 +416,6 @@ ce_sandbox_child_main (void)
     .outdir_fd = has_outdir ? CE_SBX_FD_OUTDIR : -1,
     .artdir_fd = has_artdir ? CE_SBX_FD_ARTDIR : -1,
     .exec_system = !strcmp (kind, "export"),
-    .writes_by_uid = !strcmp (kind, "prepare"),
   };
   if (ce_lockdown_apply (&ld, &report) == -1)
     finish_error ("internal", "sandboxFailed", "sandbox: %s", report ? report : "failed");

@@ -78,8 +78,6 @@ ce_landlock_apply (const struct ce_lockdown *ld)
     fs_all |= LL_FS_TRUNCATE;
   if (abi >= 5)
     fs_all |= LL_FS_IOCTL_DEV;
-  if (ld->writes_by_uid)
-    fs_all &= ~(LANDLOCK_ACCESS_FS_WRITE_FILE | LL_FS_TRUNCATE);
   attr.handled_access_fs = fs_all;
   size = sizeof attr.handled_access_fs;
   if (abi >= 4) {

@@ -82,12 +82,9 @@ ce_lockdown_apply (const struct ce_lockdown *ld, char **report)
     goto out;
   }
   fputs (", no_new_privs", f);
-  struct ce_lockdown l = *ld;
-  /* Landlock leaves writes to the uid only where the uid is unprivileged. */
-  l.writes_by_uid = ld->writes_by_uid && (!root || ld->drop_uid);
-  abi = ce_landlock_apply (&l);
+  abi = ce_landlock_apply (ld);
   if (abi > 0)
-    fprintf (f, ", landlock ABI %d%s", abi, l.writes_by_uid ? " (writes left to the uid)" : "");
+    fprintf (f, ", landlock ABI %d", abi);
   else if (abi == 0)
     fputs (", landlock: not in this kernel", f);
   else {

@@ -76,10 +76,6 @@ struct ce_lockdown {
   int outdir_fd;               /* landlock: read/write beneath; -1 */
   int artdir_fd;               /* landlock: read beneath; -1 */
   bool exec_system;            /* landlock: run /usr programs (qemu-img) */
-  /* landlock leaves writing files to the uid: a prepare job commits hives
-   * through /proc/self/fd/N of memfds, which no landlock rule can name.
-   * Only together with drop_uid (an unprivileged uid writes little). */
-  bool writes_by_uid;
 };
 /* Lock the calling process down.  *REPORT (malloc'd) says what is on and
  * what the kernel lacks.  -1 only if a step that must work failed. */
