@@ -255,11 +255,20 @@ void ce_jobs_shutdown (void);
 
 #define CE_MAX_DISKS 256
 
-/* GET /v1/disks: array of disk objects (rescanned each call). */
+/* GET /v1/disks: array of disk objects (rescanned each call); WITH_INSPECT
+ * (?inspect=1) adds each disk's cached inspection or {"status":"pending"}. */
 json_t *ce_disks_list (bool with_inspect);
 /* A job's "disk" (path, "serial:S", "wwn:W", "lun:N", "scsi:H:C:T:L") to a
  * path; NULL with CE_E_NOT_FOUND when nothing matches now. */
 char *ce_disks_resolve (const char *ref, struct ce_error *err);
+
+/* ---- disks/inspect-cache.c --------------------------------------------- */
+
+/* Set DISK's "inspect": the cached inspection of PATH, or
+ * {"status":"pending"} while a background sandboxed child inspects it. */
+void ce_disks_inspect_attach (json_t *disk, const char *path, uint64_t size);
+/* A job ended: every cached inspection is stale. */
+void ce_disks_inspect_invalidate (void);
 
 /* ---- artifacts/store.c ------------------------------------------------- */
 

@@ -205,6 +205,8 @@ worker (void *arg)
   }
   running = NULL;
   final = job_json_locked (j);
+  /* The job may have changed a disk: GET /v1/disks?inspect=1 looks again. */
+  ce_disks_inspect_invalidate ();
   pthread_cond_broadcast (&changed);
   pthread_mutex_unlock (&lock);
 
