@@ -8,10 +8,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -419,6 +421,8 @@ ce_sandbox_child_main (void)
   };
   if (ce_lockdown_apply (&ld, &report) == -1)
     finish_error ("internal", "sandboxFailed", "sandbox: %s", report ? report : "failed");
+  /* A change of uid cleared the parent-death signal set before exec. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
   send_log ("info", "sandbox: pid %d, %s", (int) getpid (), report);
   if (pthread_create (&th, NULL, cancel_reader, NULL) != 0)
     finish_error ("internal", "internal", "sandbox: cannot start the cancel reader");

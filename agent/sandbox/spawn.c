@@ -22,6 +22,9 @@
 /* How often the relay looks at the job's cancel flag. */
 #define CANCEL_POLL_MS 200
 #define MAX_ARTIFACT_FDS 256
+/* A worker that has not stopped this long after cancel is killed (the
+ * engine's writes are crash-safe at every point: tests/test-*-power-cut). */
+#define CANCEL_KILL_SECONDS 60.0
 /* Sources are moved above every target first, so no dup2 clobbers one. */
 #define FD_STAGING_BASE 512
 /* Variables the child keeps (diagnostics; none holds a secret). */
@@ -176,7 +179,8 @@ ce_sandbox_run (struct ce_job_ctx *ctx, const struct ce_sandbox_job *sj,
   char *req = NULL, *envp[8], *argv[] = { (char *) "ce-agent", (char *) CE_SANDBOX_CHILD_ARG, NULL };
   char *buf = NULL;
   size_t len = 0, cap = 0, nenv = 0;
-  bool nbd = is_nbd (sj->disk), cancel_sent = false;
+  bool nbd = is_nbd (sj->disk), cancel_sent = false, killed = false;
+  double cancel_mono = 0;
   struct relay rl = { ctx, sj, NULL, err, false };
   pid_t pid = -1;
   int r = -1;
@@ -244,6 +248,12 @@ ce_sandbox_run (struct ce_job_ctx *ctx, const struct ce_sandbox_job *sj,
     if (ctx && !cancel_sent && ce_job_canceled (ctx)) {
       write_all (sv[0], "cancel\n", 7);
       cancel_sent = true;
+      cancel_mono = ce_mono_now ();
+    }
+    if (cancel_sent && !killed && ce_mono_now () - cancel_mono > CANCEL_KILL_SECONDS) {
+      job_log (ctx, CE_LOG_WARN, "sandbox: the worker did not stop after cancel: killing it");
+      kill (pid, SIGKILL);
+      killed = true;
     }
     if (pr <= 0)
       continue;
