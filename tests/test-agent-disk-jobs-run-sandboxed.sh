@@ -9,7 +9,8 @@
 # root it runs as uid 65534.  With --keep-uid (what an export into a
 # root-owned directory gets) the same is refused without the uid change.
 # Then a real inspect job through the agent says in its log that its
-# worker (another process) was locked down.
+# worker (another process) was locked down; an NBD disk (which the worker
+# connects to before it locks itself down) is inspected the same way.
 . tests/functions.sh
 . tests/agent-functions.sh
 
@@ -59,3 +60,25 @@ wpid=$(sed -n 's/^sandbox: pid \([0-9]*\),.*/\1/p' <<<"$line")
 [ -n "$wpid" ] && [ "$wpid" != "$AGENT_PID" ] || fail "the worker is not a separate process"
 grep -q "seccomp allow-list\|seccomp: not in this kernel" <<<"$line" || fail "no seccomp in the report"
 stop_agent
+
+if command -v nbdkit > /dev/null; then
+  img=$(fixture_copy win2022-bios-vda)
+  nbdkit -U "$TMP/nbd.sock" -P "$TMP/nbd.pid" file "$img"
+  on_exit "kill \$(cat $TMP/nbd.pid)"
+  for ((i = 0; i < 100; i++)); do [ -S "$TMP/nbd.sock" ] && break; sleep 0.1; done
+  uri="nbd+unix:///?socket=$TMP/nbd.sock"
+  write_config
+  start_agent --disk "$uri"
+  expect_status 202 POST /v1/jobs -H 'Content-Type: application/json' \
+    -d "$(jq -cn --arg u "$uri" '{type: "inspect", disk: $u}')"
+  id=$(jq -r .id "$TMP/body")
+  expect_eq "$(wait_job "$id" 120)" complete "inspect over NBD"
+  expect_status 200 GET "/v1/jobs/$id"
+  expect_eq "$(jq -r '.result.windows | length' "$TMP/body")" 1 "Windows found over NBD"
+  expect_status 200 GET "/v1/jobs/$id/log"
+  jq -r .message "$TMP/body" | grep -q '^sandbox: pid [0-9]*, .*seccomp' \
+    || fail "the NBD job did not run sandboxed"
+  stop_agent
+else
+  echo "note: nbdkit not installed: the NBD case is not run"
+fi
