@@ -3,8 +3,9 @@
 # Disk jobs run in a sandboxed child that cannot reach the agent's secrets.
 # `ce-agent --sandbox-self-test FILE` holds FILE (here the boot config with
 # the token, mode 0600, as the agent holds it) and starts a worker through
-# the same path as every disk job, which tries to open a socket, read FILE
-# and read the parent's /proc/PID/mem: each is refused; it holds only
+# the same path as every disk job, which tries to open a socket, create a
+# user namespace, read FILE and read the parent's /proc/PID/mem: each is
+# refused; it holds only
 # descriptors 0-3 and an environment of PATH (and sanitizer options); as
 # root it runs as uid 65534.  With --keep-uid (what an export into a
 # root-owned directory gets) the same is refused without the uid change.
@@ -23,7 +24,7 @@ probe() {  # probe [--keep-uid]: the self-test report in $TMP/probe.json
   cat "$TMP/probe.json"
   [ -s "$TMP/probe.json" ] || { cat "$TMP/probe.err" >&2; fail "no self-test report"; }
   expect_eq "$rc" 0 "self-test exit status $*"
-  for k in socket unixSocket keyFile agentMemory; do
+  for k in socket unixSocket userNamespace keyFile agentMemory; do
     expect_eq "$(jq -r ".$k.refused" "$TMP/probe.json")" true "$k refused $*"
   done
   expect_eq "$(jq -c .fds "$TMP/probe.json")" "[0,1,2,3]" "the worker's descriptors $*"

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,6 +198,7 @@ run_probe (const char *report)
   json_object_set_new (res, "unixSocket", attempt (fd, errno));
   if (fd >= 0)
     close (fd);
+  json_object_set_new (res, "userNamespace", attempt (unshare (CLONE_NEWUSER), errno));
   fd = open (file ? file : "/", O_RDONLY | O_CLOEXEC);
   json_object_set_new (res, "keyFile", attempt (fd, errno));
   if (fd >= 0)

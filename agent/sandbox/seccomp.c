@@ -18,6 +18,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/fs.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 
 #include "sandbox/sandbox.h"
@@ -33,12 +34,14 @@
 /* x32 system calls on x86_64 have this bit set. */
 #define X32_SYSCALL_BIT 0x40000000u
 #define MAX_FILTER 512
+#define CLONE_NEW_ANY (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
+                       CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 static const int allowed[] = {
   /* memory, threads, signals, time */
   __NR_brk, __NR_mmap, __NR_munmap, __NR_mprotect, __NR_mremap, __NR_madvise,
   __NR_futex, __NR_set_robust_list, __NR_get_robust_list, __NR_set_tid_address,
-  __NR_clone, __NR_exit, __NR_exit_group, __NR_rt_sigaction,
+  __NR_exit, __NR_exit_group, __NR_rt_sigaction,
   __NR_rt_sigprocmask, __NR_rt_sigreturn, __NR_sigaltstack, __NR_sched_yield,
   __NR_sched_getaffinity, __NR_nanosleep, __NR_clock_nanosleep,
   __NR_clock_gettime, __NR_clock_getres, __NR_gettimeofday, __NR_getrandom,
@@ -46,9 +49,6 @@ static const int allowed[] = {
   __NR_getgid, __NR_getegid, __NR_getresuid, __NR_getresgid, __NR_getgroups,
   __NR_prlimit64, __NR_getrlimit, __NR_uname, __NR_sysinfo, __NR_prctl,
   __NR_membarrier, __NR_rt_sigtimedwait, __NR_umask,
-#ifdef __NR_clone3
-  __NR_clone3,
-#endif
 #ifdef __NR_rseq
   __NR_rseq,
 #endif
@@ -112,6 +112,19 @@ ce_seccomp_install (void)
     f[n++] = JUMP (BPF_JMP | BPF_JEQ | BPF_K, (unsigned) allowed[i], 0, 1);
     f[n++] = STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   }
+  /* clone: threads and posix_spawn, never a new namespace (a user
+   * namespace would hand the worker capabilities over its own copies of
+   * kernel objects).  clone3 hides its flags in memory the filter cannot
+   * read: ENOSYS, and glibc falls back to clone. */
+#ifdef __NR_clone3
+  f[n++] = JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1);
+  f[n++] = STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
+#endif
+  f[n++] = JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4);
+  f[n++] = STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[0]));
+  f[n++] = JUMP (BPF_JMP | BPF_JSET | BPF_K, CLONE_NEW_ANY, 0, 1);
+  f[n++] = STMT (BPF_RET | BPF_K, deny);
+  f[n++] = STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   /* tgkill: only to this process's own threads (abort, raise). */
   f[n++] = JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_tgkill, 0, 3);
   f[n++] = STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[0]));
