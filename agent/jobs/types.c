@@ -6,7 +6,6 @@
  * runs in a sandboxed child (sandbox/), which gets the descriptors. */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
