@@ -102,6 +102,7 @@ struct ce_config {
   bool has_callback_fingerprint;
   long idle_timeout_seconds;     /* 0 = never */
   long job_deadline_seconds;     /* 0 = never */
+  char *export_root;             /* exportRoot: local destinations; NULL = none */
   char *source;                  /* where it came from, for the log */
 };
 
@@ -151,6 +152,7 @@ struct ce_agent {
   char **host_disks;
   size_t nhost_disks;
   const char *sysfs_root;
+  char *export_root;               /* canonical; NULL: no local destinations */
 };
 extern struct ce_agent ce_agent;
 
@@ -196,6 +198,21 @@ struct ce_job_ctx;
  * (static); *DOC gets the validated document. */
 const char *ce_jobdoc_parse (const char *buf, size_t len, json_t **doc,
                              struct ce_error *err);
+
+/* ---- jobs/dest.c ------------------------------------------------------ */
+
+/* The export root (--export-root, else the boot config's exportRoot):
+ * made canonical into ce_agent.export_root; -1 with *ERRMSG if DIR is not
+ * a directory.  DIR NULL: no local destination is allowed. */
+int ce_export_root_init (const char *dir, char **errmsg);
+/* A local outputStorageLocation must lie beneath the export root (checked
+ * by name at POST; the job then opens it with openat2). */
+int ce_export_root_check (const char *location, struct ce_error *err);
+/* Open DIR (relative, "" = the root itself) beneath ROOTFD with
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): no symlink, no "..",
+ * no mount crossing steers it out.  The descriptor (O_DIRECTORY), or -1
+ * with errno. */
+int ce_open_beneath (int rootfd, const char *dir);
 
 /* ---- jobs/types.c ------------------------------------------------------ */
 
@@ -245,11 +262,20 @@ void ce_jobs_shutdown (void);
 
 #define CE_MAX_DISKS 256
 
-/* GET /v1/disks: array of disk objects (rescanned each call). */
+/* GET /v1/disks: array of disk objects (rescanned each call); WITH_INSPECT
+ * (?inspect=1) adds each disk's cached inspection or {"status":"pending"}. */
 json_t *ce_disks_list (bool with_inspect);
 /* A job's "disk" (path, "serial:S", "wwn:W", "lun:N", "scsi:H:C:T:L") to a
  * path; NULL with CE_E_NOT_FOUND when nothing matches now. */
 char *ce_disks_resolve (const char *ref, struct ce_error *err);
+
+/* ---- disks/inspect-cache.c --------------------------------------------- */
+
+/* Set DISK's "inspect": the cached inspection of PATH, or
+ * {"status":"pending"} while a background sandboxed child inspects it. */
+void ce_disks_inspect_attach (json_t *disk, const char *path, uint64_t size);
+/* A job ended: every cached inspection is stale. */
+void ce_disks_inspect_invalidate (void);
 
 /* ---- artifacts/store.c ------------------------------------------------- */
 

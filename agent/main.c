@@ -24,6 +24,7 @@
 
 #include "agent.h"
 #include "config/platform.h"
+#include "sandbox/sandbox.h"
 
 /* Exit codes (documented in ce-agent(8)). */
 #define EXIT_OK 0
@@ -85,11 +86,17 @@ usage (FILE *f)
 "                         private temporary directory removed at exit)\n"
 "  --artifact-max-bytes N total size limit of the artifact store (default 8 GiB)\n"
 "  --connection-timeout S drop connections idle for S seconds (default 30)\n"
+"  --export-root DIR      local export destinations must lie beneath DIR\n"
+"                         (else the boot config's exportRoot; none: refused)\n"
 "  --platform NAME        report NAME instead of the detected platform\n"
 "  --fw-cfg PATH          read the fw_cfg config from PATH (tests)\n"
 "  --proc-cmdline PATH    read the kernel command line from PATH (tests)\n"
 "  --sysfs-root DIR       enumerate DIR/block instead of /sys/block (tests)\n"
 "  --list-routes          print the API routes and exit\n"
+"  --sandbox-self-test FILE [--keep-uid]\n"
+"                         run a sandboxed worker that tries to open a socket,\n"
+"                         read FILE and this process's memory; exit 0 if\n"
+"                         every attempt is refused\n"
 "  -v, --verbose          debug log lines\n"
 "  -V, --version          print the version and exit\n"
 "  -h, --help             this help\n"
@@ -188,7 +195,7 @@ int
 main (int argc, char **argv)
 {
   enum { O_HOST = 256, O_LISTEN, O_CONFIG, O_DISK, O_ARTDIR, O_ARTMAX,
-         O_CONNTO, O_PLATFORM, O_FWCFG, O_CMDLINE, O_SYSFS, O_ROUTES };
+         O_CONNTO, O_PLATFORM, O_FWCFG, O_CMDLINE, O_SYSFS, O_ROUTES, O_EXPROOT };
   static const struct option longopts[] = {
     { "host", no_argument, NULL, O_HOST },
     { "listen", required_argument, NULL, O_LISTEN },
@@ -202,13 +209,14 @@ main (int argc, char **argv)
     { "proc-cmdline", required_argument, NULL, O_CMDLINE },
     { "sysfs-root", required_argument, NULL, O_SYSFS },
     { "list-routes", no_argument, NULL, O_ROUTES },
+    { "export-root", required_argument, NULL, O_EXPROOT },
     { "verbose", no_argument, NULL, 'v' },
     { "version", no_argument, NULL, 'V' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   struct ce_config_sources src = { NULL, FW_CFG_PATH, CMDLINE_PATH };
-  const char *listen = NULL, *platform = NULL, *artifact_dir = NULL;
+  const char *listen = NULL, *platform = NULL, *artifact_dir = NULL, *export_root = NULL;
   char *errmsg = NULL, *boot_id = NULL;
   bool temp_artifacts = false;
   unsigned port = 0;
@@ -220,6 +228,12 @@ main (int argc, char **argv)
    * contend, and the RSS budget is 16 MiB. */
   mallopt (M_ARENA_MAX, MALLOC_ARENAS);
   ce_json_wipe_on_free ();
+  /* Hidden modes, before anything is set up: the sandboxed disk worker
+   * (sandbox/), and its self-test. */
+  if (argc == 2 && !strcmp (argv[1], CE_SANDBOX_CHILD_ARG))
+    ce_sandbox_child_main ();
+  if (argc >= 2 && !strcmp (argv[1], "--sandbox-self-test"))
+    return ce_sandbox_self_test (argc, argv);
   ce_agent.artifact_max_bytes = DEFAULT_ARTIFACT_MAX_BYTES;
   ce_agent.connection_timeout = DEFAULT_CONNECTION_TIMEOUT;
   while ((c = getopt_long (argc, argv, "vVh", longopts, NULL)) != -1) {
@@ -264,6 +278,7 @@ main (int argc, char **argv)
     case O_CMDLINE: src.cmdline_path = optarg; break;
     case O_SYSFS: ce_agent.sysfs_root = optarg; break;
     case O_ROUTES: ce_server_print_routes (); return EXIT_OK;
+    case O_EXPROOT: export_root = optarg; break;
     case 'v': ce_log_set_debug (true); break;
     case 'V': printf ("ce-agent %s\n", CE_AGENT_VERSION); return EXIT_OK;
     case 'h': usage (stdout); return EXIT_OK;
@@ -309,6 +324,12 @@ main (int argc, char **argv)
           ce_agent.config.callback_url ? "set" : "none",
           ce_agent.config.idle_timeout_seconds, ce_agent.config.job_deadline_seconds);
 
+  if (ce_export_root_init (export_root ? export_root : ce_agent.config.export_root,
+                           &errmsg) == -1) {
+    fprintf (stderr, "ce-agent: %s\n", errmsg ? errmsg : "export root: failed");
+    status = EXIT_USAGE;
+    goto out;
+  }
   boot_id = read_trimmed (BOOT_ID_PATH);
   if (boot_id && strlen (boot_id) < sizeof ce_agent.boot_id)
     strcpy (ce_agent.boot_id, boot_id);
@@ -435,6 +456,7 @@ main (int argc, char **argv)
   free (boot_id);
   free (ce_agent.artifact_dir);
   free (ce_agent.host_disks);
+  free (ce_agent.export_root);
   free (atomic_load (&exit_reason));
   ce_tls_free (&ce_agent.tls);
   ce_config_free (&ce_agent.config);

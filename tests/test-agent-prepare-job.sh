@@ -14,7 +14,7 @@ requires hivexget
 
 img=$(fixture_copy win2022-bios-vda)
 locked=$(fixture_copy bitlocker)
-start_agent --disk "$img" --disk "$locked"
+start_agent --disk "$img" --disk "$locked" --export-root "$TMP"
 
 n=$("$CE_OFFLINE" inspect --json "$img" | jq -r '.windows[0].partition')
 jq -n --arg d "$img" '{type: "prepare", disk: $d, platform: "azure", provisioningType: "Mcs",

@@ -108,7 +108,10 @@ ce_upload_begin (const char *name, const char *digest_hdr,
   if (ce_uuid (rnd) == -1 ||
       asprintf (&up->tmp_path, "%s/.upload-%s", ce_agent.artifact_dir, rnd) == -1)
     goto oom_reserved;
-  up->fd = open (up->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  /* 0644 in a 0700 store: nobody reaches it by name, but a prepare job's
+   * sandboxed worker (uid nobody) reads it through the descriptor it was
+   * given (/proc/self/fd/N checks the file's own mode). */
+  up->fd = open (up->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (up->fd < 0) {
     ce_error_set (err, CE_E_INTERNAL, "storeFailed", "cannot create a file in the store: %s",
                   strerror (errno));

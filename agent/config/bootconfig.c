@@ -5,6 +5,7 @@
  * Messages never include secret values. */
 #include <errno.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,8 @@ ce_config_parse (const char *text, size_t len, struct ce_config *cfg,
         rr = 0;
       }
     }
+    else if (!strcmp (key, "exportRoot"))
+      rr = get_string (v, key, PATH_MAX, &cfg->export_root, errmsg);
     else if (!strcmp (key, "idleTimeoutSeconds"))
       rr = get_seconds (v, key, &cfg->idle_timeout_seconds, errmsg);
     else if (!strcmp (key, "jobDeadlineSeconds"))
@@ -151,6 +154,10 @@ ce_config_parse (const char *text, size_t len, struct ce_config *cfg,
   }
   if (!cfg->tls_cert != !cfg->tls_key) {
     fail (errmsg, "boot config: \"tlsCert\" and \"tlsKey\" must be given together");
+    goto out;
+  }
+  if (cfg->export_root && cfg->export_root[0] != '/') {
+    fail (errmsg, "boot config: \"exportRoot\" must be an absolute directory");
     goto out;
   }
   if (cfg->callback_url && strncmp (cfg->callback_url, "https://", 8)) {
@@ -295,6 +302,7 @@ ce_config_free (struct ce_config *cfg)
   free_secret (cfg->tls_key);
   free (cfg->callback_url);
   free (cfg->callback_ca);
+  free (cfg->export_root);
   free (cfg->source);
   memset (cfg, 0, sizeof *cfg);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Attached disks.  Appliance mode: whole block devices from sysfs (rescanned
  * on every call), minus virtual devices and any disk holding a mounted
- * filesystem (the CE's own boot disk).  Host mode: the --disk list. */
+ * filesystem (the CE's own boot disk).  Host mode: the --disk list.
+ * Listing reads sysfs (or opens each --disk for its size) and nothing of
+ * a disk's contents: inspections come from inspect-cache.c. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -143,22 +145,6 @@ partitions (const char *sysdir)
   return arr;
 }
 
-static void
-add_inspect (json_t *o, const char *path)
-{
-  char *text = ow_inspect_json (path);
-  json_t *doc = text ? json_loads (text, 0, NULL) : NULL;
-  if (doc)
-    json_object_set_new (o, "inspect", doc);
-  else
-    json_object_set_new (o, "inspect", json_pack ("{s:{s:s, s:s}}", "error",
-                                                 "code", ow_error_class () == OW_ERR_UNSAFE
-                                                 ? "unsafeDisk" : "inspectFailed",
-                                                 "message", text ? "invalid JSON from the engine"
-                                                 : ow_error_message ()));
-  free (text);
-}
-
 /* H:C:T:L from the basename of the device link's target. */
 static void
 scsi_address (json_t *o, const char *sysdir)
@@ -216,7 +202,7 @@ sysfs_disk (const char *root, const char *name, bool with_inspect)
     json_object_set_new (o, "removable", json_boolean (v != 0));
   json_object_set_new (o, "partitions", partitions (dir));
   if (with_inspect)
-    add_inspect (o, path);
+    ce_disks_inspect_attach (o, path, json_integer_value (json_object_get (o, "size")));
  out:
   free (dir);
   free (devdir);
@@ -288,7 +274,7 @@ list_host (bool with_inspect)
                                                  "message", ow_error_message ()));
     json_object_set_new (o, "partitions", json_array ());
     if (with_inspect)
-      add_inspect (o, spec);
+      ce_disks_inspect_attach (o, spec, json_integer_value (json_object_get (o, "size")));
     json_array_append_new (arr, o);
   }
   return arr;

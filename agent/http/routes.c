@@ -41,8 +41,12 @@ h_info (struct request *req, struct reply *out, struct ce_error *err)
 static int
 h_disks (struct request *req, struct reply *out, struct ce_error *err)
 {
-  (void) req; (void) err;
-  out->json = json_pack ("{s:o}", "disks", ce_disks_list (true));
+  /* Listing is cheap; inspections only when asked, from a cache that a
+   * sandboxed background worker fills (never on this thread). */
+  const char *q = MHD_lookup_connection_value (req->conn, MHD_GET_ARGUMENT_KIND, "inspect");
+  (void) err;
+  out->json = json_pack ("{s:o}", "disks", ce_disks_list (q && (!strcmp (q, "1") ||
+                                                               !strcmp (q, "true"))));
   return 0;
 }
 

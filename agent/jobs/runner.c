@@ -205,6 +205,8 @@ worker (void *arg)
   }
   running = NULL;
   final = job_json_locked (j);
+  /* The job may have changed a disk: GET /v1/disks?inspect=1 looks again. */
+  ce_disks_inspect_invalidate ();
   pthread_cond_broadcast (&changed);
   pthread_mutex_unlock (&lock);
 
@@ -240,6 +242,11 @@ ce_jobs_start (const char *body, size_t len, char **id_out,
   type = ce_jobdoc_parse (body, len, &doc, err);
   if (!type)
     return NULL;
+  /* A local destination must lie beneath the export root: refused now. */
+  const char *where = json_string_value (json_object_get (json_object_get (
+                        doc, "outputStorageLocation"), "location"));
+  if (where && !ce_smb_url_is_smb (where) && ce_export_root_check (where, err) == -1)
+    goto out;
   jt = ce_job_type_find (type);
   if (!jt) {
     ce_error_set (err, CE_E_INTERNAL, "internal", "no runner for job type '%s'", type);

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The job types the runner knows and what each does on the worker thread.
- * Schemas (fields, validation) live in jobdoc.c; this file holds bodies. */
+ * Schemas (fields, validation) live in jobdoc.c; this file holds bodies.
+ * The worker thread does what needs the agent's rights (find the disk,
+ * mount a share, open the destination); everything that reads the disk
+ * runs in a sandboxed child (sandbox/), which gets the descriptors. */
 #include <errno.h>
-#include <inttypes.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "offlinewin.h"
+#include "sandbox/sandbox.h"
 #include "share/share.h"
 
 #define DISK_POLL_USEC 250000
@@ -47,25 +50,11 @@ wait_for_disk (struct ce_job_ctx *ctx, const json_t *doc, struct ce_error *err)
   }
 }
 
-/* Progress of a sub-step mapped into [BASE, BASE+SPAN] of the job. */
-struct span {
-  struct ce_job_ctx *ctx;
-  int base, span;
-};
-
-static void
-span_progress (void *opaque, int percent, const char *step)
-{
-  struct span *sp = opaque;
-  ce_job_progress (sp->ctx, sp->base + sp->span * percent / 100, step);
-}
-
 static int
 run_inspect (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
              struct ce_error *err)
 {
-  char *path = NULL, *text = NULL;
-  json_error_t jerr;
+  char *path = NULL;
   int r = -1;
 
   ce_job_progress (ctx, 5, "waiting for the disk");
@@ -77,108 +66,109 @@ run_inspect (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
     ce_error_set (err, CE_E_CONFLICT, "canceled", "canceled before inspection");
     goto out;
   }
-  ce_job_progress (ctx, 20, "inspecting");
-  text = ow_inspect_json (path);
-  if (!text) {
-    bool unsafe = ow_error_class () == OW_ERR_UNSAFE;
-    ce_job_log (ctx, CE_LOG_ERROR, "inspect failed: %s", ow_error_message ());
-    ce_error_set (err, CE_E_INTERNAL, unsafe ? "unsafeDisk" : "inspectFailed",
-                  "%s", ow_error_message ());
-    goto out;
-  }
-  *result = json_loads (text, 0, &jerr);
-  if (!*result) {
-    ce_error_set (err, CE_E_INTERNAL, "inspectFailed",
-                  "the engine returned invalid JSON: %s", jerr.text);
-    goto out;
-  }
-  ce_job_progress (ctx, 100, "done");
-  r = 0;
+  struct ce_sandbox_job sj = { .kind = "inspect", .disk = path, .outdir_fd = -1,
+                               .artdir_fd = -1, .base = 0, .span = 100 };
+  r = ce_sandbox_run (ctx, &sj, result, err);
+  if (r == -1)
+    ce_job_log (ctx, CE_LOG_ERROR, "inspect failed: %s", err->message ? err->message : "?");
+  else
+    ce_job_progress (ctx, 100, "done");
  out:
-  free (text);
   free (path);
   return r;
 }
 
-/* "NAME=PATH" for each artifact the job names that is in the store; the
- * engine checks presence and digests against the job and says what is
- * missing. */
-static char **
-artifact_args (const json_t *doc)
+/* The artifacts the job names that are in the store, opened for the
+ * sandboxed child (which reads them through its descriptors); the engine
+ * checks presence and digests against the job and says what is missing. */
+struct arts {
+  char **names;
+  int *fds;
+  size_t n;
+};
+
+static void
+arts_free (struct arts *a)
 {
-  json_t *arts = json_object_get (doc, "artifacts");
-  size_t n = json_object_size (arts), i = 0;
+  for (size_t i = 0; i < a->n; i++) {
+    free (a->names[i]);
+    close (a->fds[i]);
+  }
+  free (a->names);
+  free (a->fds);
+  memset (a, 0, sizeof *a);
+}
+
+static int
+arts_open (const json_t *doc, struct arts *a)
+{
+  json_t *list = json_object_get (doc, "artifacts");
+  size_t n = json_object_size (list);
   const char *name;
   json_t *v;
-  char **out = calloc (n + 1, sizeof *out);
 
-  if (!out)
-    return NULL;
-  json_object_foreach (arts, name, v) {
+  memset (a, 0, sizeof *a);
+  a->names = calloc (n + 1, sizeof *a->names);
+  a->fds = calloc (n + 1, sizeof *a->fds);
+  if (!a->names || !a->fds)
+    return -1;
+  json_object_foreach (list, name, v) {
     char *path = ce_artifact_path (name);
-    if (path && asprintf (&out[i], "%s=%s", name, path) != -1)
-      i++;
+    int fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
     free (path);
+    if (fd == -1)
+      continue;
+    if (!(a->names[a->n] = strdup (name))) {
+      close (fd);
+      return -1;
+    }
+    a->fds[a->n++] = fd;
   }
-  return out;
+  return 0;
 }
 
 static int
 prepare_step (struct ce_job_ctx *ctx, const json_t *doc, int base, int span,
               json_t **result, struct ce_error *err)
 {
-  char *path = NULL, *text = NULL, *res = NULL, **arts = NULL;
-  struct ow_job *job = NULL;
-  struct span sp = { ctx, base, span };
-  int r = -1;
+  char *path = NULL;
+  json_t *pdoc = NULL;
+  struct arts a = { 0 };
+  int artdir = -1, r = -1;
+  bool dry = json_is_true (json_object_get (doc, "dryRun"));
 
   ce_job_progress (ctx, base, "waiting for the disk");
   path = wait_for_disk (ctx, doc, err);
   if (!path)
     goto out;
-  text = json_dumps (doc, JSON_COMPACT);
-  job = text ? ow_job_parse (text, strlen (text)) : NULL;
-  arts = artifact_args (doc);
-  if (!job || !arts) {
-    ce_error_set (err, CE_E_INTERNAL, "internal", "cannot prepare the job: %s",
-                  ow_error_message ());
+  /* The child gets the prepare document without a destination (whose
+   * password it has no use for). */
+  pdoc = json_deep_copy (doc);
+  if (pdoc)
+    json_object_del (pdoc, "outputStorageLocation");
+  if (!pdoc || arts_open (doc, &a) == -1) {
+    ce_error_set (err, CE_E_INTERNAL, "internal", "cannot prepare the job: out of memory");
     goto out;
   }
-  struct ow_prepare_options opts = {
-    .dry_run = false,
-    .artifacts = (const char *const *) arts,
-    .progress = span_progress,
-    .opaque = &sp,
-    .cancel = ce_job_cancel_flag (ctx),
+  if (a.n > 0)
+    artdir = open (ce_agent.artifact_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ce_job_log (ctx, CE_LOG_INFO, "prepare: %s%s", path, dry ? " (dry run)" : "");
+  struct ce_sandbox_job sj = {
+    .kind = "prepare", .disk = path, .writable = !dry, .params = pdoc,
+    .outdir_fd = -1, .artdir_fd = artdir, .artifact_names = a.names,
+    .artifact_fds = a.fds, .base = base, .span = span,
   };
-  ce_job_log (ctx, CE_LOG_INFO, "prepare: %s%s", path,
-              json_is_true (json_object_get (doc, "dryRun")) ? " (dry run)" : "");
-  r = ow_prepare (path, job, &opts, &res);
-  if (res) {
-    *result = json_loads (res, 0, NULL);
-    if (r == -1 && *result) {
-      /* Keep the engine's partial result (plan, notes) with the error. */
-      json_object_set_new (*result, "failed", json_true ());
-    }
-  }
+  r = ce_sandbox_run (ctx, &sj, result, err);
   if (r == -1) {
-    enum ow_error_class cls = ow_error_class ();
-    ce_job_log (ctx, CE_LOG_ERROR, "prepare failed: %s", ow_error_message ());
-    ce_error_set (err, CE_E_INTERNAL,
-                  cls == OW_ERR_UNSAFE ? "unsafeDisk"
-                  : cls == OW_ERR_INVALID ? "invalidJob"
-                  : ow_error_errno () == ECANCELED ? "canceled" : "prepareFailed",
-                  "%s", ow_error_message ());
-    json_decref (*result);
-    *result = NULL;
+    ce_job_log (ctx, CE_LOG_ERROR, "prepare failed: %s", err->message ? err->message : "?");
     goto out;
   }
   ce_job_progress (ctx, base + span, "prepared");
  out:
-  ow_strv_free (arts);
-  ow_job_free (job);
-  free (res);
-  free (text);
+  if (artdir >= 0)
+    close (artdir);
+  arts_free (&a);
+  json_decref (pdoc);
   free (path);
   return r;
 }
@@ -191,15 +181,6 @@ run_prepare (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
   if (r == 0)
     ce_job_progress (ctx, 100, "done");
   return r;
-}
-
-static int
-export_progress (void *opaque, uint64_t done, uint64_t total)
-{
-  struct span *sp = opaque;
-  int pct = total ? (int) (done * 100 / total) : 0;
-  ce_job_progress (sp->ctx, sp->base + sp->span * pct / 100, NULL);
-  return ce_job_canceled (sp->ctx) ? 1 : 0;    /* the writer removes its output */
 }
 
 /* IPS format names and the short ones, to ow_export_format_from_name's. */
@@ -218,11 +199,11 @@ short_format (const char *f)
   return f;
 }
 
-/* Where a copy goes: a local directory, or a directory of an SMB share
- * mounted for this job. */
+/* Where a copy goes: a directory beneath the export root, or a directory
+ * of an SMB share mounted for this job; open beneath its root. */
 struct dest {
   struct ce_share *share;      /* NULL: local */
-  char *dir;                   /* the directory written into */
+  int dirfd;                   /* the directory written into */
   char *shown;                 /* for logs and results: no credentials */
 };
 
@@ -230,6 +211,32 @@ static void
 share_log (void *opaque, const char *msg)
 {
   ce_job_log (opaque, CE_LOG_INFO, "%s", msg);
+}
+
+/* DIR beneath ROOT, refusing symlinks and "..". */
+static int
+open_dir (const char *root, const char *dir, const char *shown, struct ce_error *err)
+{
+  int rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1;
+  if (rootfd >= 0)
+    fd = ce_open_beneath (rootfd, dir);
+  int e = errno;
+  if (rootfd >= 0)
+    close (rootfd);
+  if (fd >= 0)
+    return fd;
+  if (e == ENOENT)
+    ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
+                  "the directory %s does not exist (create it first)", shown);
+  else if (e == ELOOP || e == EXDEV)
+    ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
+                  "%s leads through a symbolic link or out of its root: refused", shown);
+  else if (e == ENOTDIR)
+    ce_error_set (err, CE_E_INTERNAL, "destinationNotFound", "%s is not a directory", shown);
+  else
+    ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
+                  "cannot open the directory %s: %s", shown, strerror (e));
+  return -1;
 }
 
 static int
@@ -246,16 +253,17 @@ dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
   int r = -1;
 
   memset (d, 0, sizeof *d);
+  d->dirfd = -1;
   if (!ce_smb_url_is_smb (where)) {
-    if (where[0] != '/')
-      return ce_error_set (err, CE_E_INVALID, "invalidJob",
-                           "outputStorageLocation '%s': expected an absolute directory "
-                           "or smb://host[:port]/share/dir/", where);
-    d->dir = strdup (where);
+    /* Checked at POST; checked again: the root is all that is trusted. */
+    if (ce_export_root_check (where, err) == -1)
+      return -1;
     d->shown = strdup (where);
-    if (!d->dir || !d->shown)
+    if (!d->shown)
       return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
-    return 0;
+    d->dirfd = open_dir (ce_agent.export_root, where + strlen (ce_agent.export_root),
+                         d->shown, err);
+    return d->dirfd >= 0 ? 0 : -1;
   }
   if (ce_smb_url_parse (where, &url, err) == -1)
     return -1;
@@ -270,13 +278,11 @@ dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
   d->share = ce_share_mount (ce_job_id (ctx), &url, &creds, share_log, ctx, err);
   if (!d->share)
     goto out;
-  if (asprintf (&d->dir, "%s%s%s", ce_share_root (d->share), *url.dir ? "/" : "",
-                url.dir) == -1) {
-    d->dir = NULL;
-    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
-    goto out;
-  }
-  r = 0;
+  /* The server serves the names below the share: a symlink there must not
+   * lead the image out of the mount. */
+  d->dirfd = open_dir (ce_share_root (d->share), url.dir, d->shown, err);
+  if (d->dirfd >= 0)
+    r = 0;
  out:
   ce_smb_url_free (&url);
   return r;
@@ -285,24 +291,17 @@ dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
 static void
 dest_close (struct ce_job_ctx *ctx, struct dest *d)
 {
+  if (d->dirfd >= 0)
+    close (d->dirfd);
   if (d->share) {
     if (ce_share_unmount (d->share) == -1)
       ce_job_log (ctx, CE_LOG_WARN, "%s was busy; detached it", d->shown);
     else
       ce_job_log (ctx, CE_LOG_INFO, "unmounted %s", d->shown);
   }
-  free (d->dir);
   free (d->shown);
   memset (d, 0, sizeof *d);
-}
-
-static void
-human (uint64_t n, char buf[32])
-{
-  if (n >= 1024 * 1024)
-    snprintf (buf, 32, "%.1f MiB", (double) n / (1024.0 * 1024.0));
-  else
-    snprintf (buf, 32, "%" PRIu64 " bytes", n);
+  d->dirfd = -1;
 }
 
 /* The copy step, in three parts so prepareAndPublish can check the
@@ -312,8 +311,7 @@ struct copy {
   enum ow_export_format format;
   const char *fmt;             /* short name */
   char *name;                  /* file name */
-  char *output;                /* where it is written */
-  char *shown;                 /* the same, as the client named it */
+  char *shown;                 /* the output, as the client named it */
   bool overwrite, no_digest, dry_run;
 };
 
@@ -322,14 +320,14 @@ copy_end (struct ce_job_ctx *ctx, struct copy *c)
 {
   dest_close (ctx, &c->d);
   free (c->name);
-  free (c->output);
   free (c->shown);
   memset (c, 0, sizeof *c);
+  c->d.dirfd = -1;
 }
 
-/* Check the job's copy fields, mount the share, and check what can be
- * checked without the disk: the directory exists and the name is free
- * unless it may be replaced. */
+/* Check the job's copy fields, mount the share, open the directory and
+ * check what can be checked without the disk: the name is free unless it
+ * may be replaced. */
 static int
 copy_check (struct ce_job_ctx *ctx, const json_t *doc, struct copy *c,
             struct ce_error *err)
@@ -339,6 +337,7 @@ copy_check (struct ce_job_ctx *ctx, const json_t *doc, struct copy *c,
   struct stat st;
 
   memset (c, 0, sizeof *c);
+  c->d.dirfd = -1;
   c->fmt = short_format (json_string_value (json_object_get (doc, "format")));
   if (!json_string_value (json_object_get (loc, "location")))
     return ce_error_set (err, CE_E_INVALID, "invalidJob",
@@ -362,22 +361,11 @@ copy_check (struct ce_job_ctx *ctx, const json_t *doc, struct copy *c,
 
   if (dest_open (ctx, loc, &c->d, err) == -1)
     return -1;
-  if (asprintf (&c->output, "%s/%s", c->d.dir, c->name) == -1 ||
-      asprintf (&c->shown, "%s/%s", c->d.shown, c->name) == -1) {
-    c->output = c->shown = NULL;
+  if (asprintf (&c->shown, "%s/%s", c->d.shown, c->name) == -1) {
+    c->shown = NULL;
     return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
   }
-  if (stat (c->d.dir, &st) == -1) {
-    if (errno == ENOENT)
-      return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
-                           "the directory %s does not exist (create it first)", c->d.shown);
-    return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
-                         "cannot read the directory %s: %s", c->d.shown, strerror (errno));
-  }
-  if (!S_ISDIR (st.st_mode))
-    return ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
-                         "%s is not a directory", c->d.shown);
-  if (lstat (c->output, &st) == 0 && !c->overwrite)
+  if (fstatat (c->d.dirfd, c->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !c->overwrite)
     return ce_error_set (err, CE_E_INTERNAL, "outputExists",
                          "%s already exists; set overwriteTargetFile to replace it",
                          c->shown);
@@ -394,135 +382,46 @@ copy_begin (struct ce_job_ctx *ctx, const json_t *doc, struct copy *c,
   return -1;
 }
 
-/* MSG with the share's mount point written as the job's URL (the engine
- * names the paths it wrote); NULL if there is nothing to replace. */
-static char *
-client_paths (const struct copy *c, const char *msg)
-{
-  size_t dl = c->d.dir ? strlen (c->d.dir) : 0;
-  const char *p;
-  char *out = NULL;
-  size_t size = 0;
-  FILE *f;
-
-  if (!c->d.share || !msg || !(p = strstr (msg, c->d.dir)))
-    return NULL;
-  f = open_memstream (&out, &size);
-  if (!f)
-    return NULL;
-  do {
-    fwrite (msg, 1, (size_t) (p - msg), f);
-    fputs (c->d.shown, f);
-    msg = p + dl;
-  } while ((p = strstr (msg, c->d.dir)));
-  fputs (msg, f);
-  if (fclose (f) != 0) {
-    free (out);
-    return NULL;
-  }
-  return out;
-}
-
-/* Room for the image (checked against the engine's upper bound), then the
- * copy itself, or the dry run's report. */
+/* Room for the image, then the copy itself, or the dry run's report: in
+ * the sandboxed child, which writes C->name in the open directory. */
 static int
-copy_run (struct ce_job_ctx *ctx, struct copy *c, const char *path, struct span *sp,
+copy_run (struct ce_job_ctx *ctx, struct copy *c, const char *path, int base, int span,
           json_t **result, struct ce_error *err)
 {
-  struct ow_export_options eo = {
-    .format = c->format, .overwrite = c->overwrite, .no_digest = c->no_digest,
-    .progress = export_progress, .opaque = sp,
-  };
-  struct ow_export_result res;
-  struct ow_disk *disk = NULL;
-  struct statvfs vfs;
-  uint64_t need = 0, avail;
-  char *text = NULL;
-  char a[32], b[32];
-  int r = -1;
+  json_t *params = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "name", c->name,
+                              "format", c->fmt, "shownDir", c->d.shown, "shownFile", c->shown,
+                              "overwrite", c->overwrite, "noDigest", c->no_digest,
+                              "dryRun", c->dry_run);
+  int r;
 
-  memset (&res, 0, sizeof res);
-  ce_job_progress (ctx, sp->base, "preflight");
-  disk = ow_disk_open (path, OW_DISK_RDONLY);
-  if (!disk) {
-    ce_error_set (err, CE_E_INTERNAL, "exportFailed", "%s", ow_error_message ());
-    goto out;
-  }
-  if (ow_export_estimate (disk, c->format, &need) == -1) {
-    ce_error_set (err, CE_E_INTERNAL, "exportFailed", "cannot size the output: %s",
-                  ow_error_message ());
-    goto out;
-  }
-  if (statvfs (c->d.dir, &vfs) == -1) {
-    ce_error_set (err, CE_E_INTERNAL, "destinationNotFound",
-                  "cannot read the free space of %s: %s", c->d.shown, strerror (errno));
-    goto out;
-  }
-  /* The new image is written beside a file it replaces: no credit for it. */
-  avail = (uint64_t) vfs.f_bavail * (uint64_t) vfs.f_frsize;
-  human (need, a);
-  human (avail, b);
-  ce_job_log (ctx, CE_LOG_INFO, "preflight: %s needs up to %s, %s free", c->d.shown, a, b);
-  if (avail < need) {
-    ce_error_set (err, CE_E_INTERNAL, "insufficientSpace",
-                  "not enough free space in %s: %s free, the image needs up to %s",
-                  c->d.shown, b, a);
-    goto out;
-  }
-  if (c->dry_run) {
-    ce_job_log (ctx, CE_LOG_INFO, "dry run: would write %s as %s", c->shown, c->fmt);
-    *result = json_pack ("{s:b, s:s, s:s, s:I, s:I}", "dryRun", 1, "output", c->shown,
-                         "format", c->fmt, "expectedBytes", (json_int_t) need,
-                         "freeBytes", (json_int_t) avail);
-    if (*result && c->d.share)
-      json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (c->d.share)));
-    r = *result ? 0 : ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
-    goto out;
-  }
-  /* Safe point: nothing is written yet. */
-  if (ce_job_canceled (ctx)) {
-    ce_error_set (err, CE_E_CONFLICT, "canceled", "canceled before copying");
-    goto out;
-  }
-  ce_job_progress (ctx, sp->base, "copying");
-  ce_job_log (ctx, CE_LOG_INFO, "export: %s -> %s (%s)", path, c->shown, c->fmt);
-  if (ow_export (disk, c->output, &eo, &res) == -1) {
-    bool canceled = ce_job_canceled (ctx) || ow_error_errno () == ECANCELED;
-    char *msg = client_paths (c, ow_error_message ());
-    ce_error_set (err, CE_E_INTERNAL, canceled ? "canceled" : "exportFailed", "%s",
-                  msg ? msg : ow_error_message ());
-    free (msg);
-    goto out;
-  }
-  text = ow_export_result_json (&res);
-  *result = text ? json_loads (text, 0, NULL) : NULL;
-  if (!*result) {
-    ce_error_set (err, CE_E_INTERNAL, "internal", "cannot encode the export result");
-    goto out;
-  }
-  /* The share's mount point means nothing to the client: name the file as
-   * the job named its destination. */
-  if (c->d.share) {
-    json_object_set_new (*result, "output", json_string (c->shown));
-    json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (c->d.share)));
-  }
-  r = 0;
- out:
-  if (r == -1)
+  if (!params)
+    return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+  ce_job_progress (ctx, base, "preflight");
+  if (!c->dry_run)
+    ce_job_log (ctx, CE_LOG_INFO, "export: %s -> %s (%s)", path, c->shown, c->fmt);
+  struct ce_sandbox_job sj = {
+    .kind = "export", .disk = path, .params = params, .outdir_fd = c->d.dirfd,
+    .artdir_fd = -1, .base = base, .span = span,
+  };
+  r = ce_sandbox_run (ctx, &sj, result, err);
+  json_decref (params);
+  if (r == -1) {
     ce_job_log (ctx, CE_LOG_ERROR, "%s failed: %s", c->dry_run ? "preflight" : "export",
                 err->message ? err->message : "?");
-  if (disk)
-    ow_disk_close (disk);
-  ow_export_result_free (&res);
-  free (text);
-  return r;
+    return -1;
+  }
+  /* The child wrote a name in a directory: name the file as the job named
+   * its destination. */
+  json_object_set_new (*result, "output", json_string (c->shown));
+  if (c->d.share)
+    json_object_set_new (*result, "encrypted", json_boolean (ce_share_sealed (c->d.share)));
+  return 0;
 }
 
 static int
 run_export (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
             struct ce_error *err)
 {
-  struct span sp = { ctx, 5, 95 };
   struct copy c;
   char *path;
   int r = -1;
@@ -531,7 +430,7 @@ run_export (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
   path = wait_for_disk (ctx, doc, err);
   if (!path)
     return -1;
-  if (copy_begin (ctx, doc, &c, err) == 0 && copy_run (ctx, &c, path, &sp, result, err) == 0) {
+  if (copy_begin (ctx, doc, &c, err) == 0 && copy_run (ctx, &c, path, 5, 95, result, err) == 0) {
     ce_job_progress (ctx, 100, "done");
     r = 0;
   }
@@ -546,7 +445,7 @@ run_prepare_and_publish (struct ce_job_ctx *ctx, const json_t *doc,
                          json_t **result, struct ce_error *err)
 {
   json_t *prep = NULL, *copy = NULL, *pdoc = NULL;
-  struct copy c = { 0 };
+  struct copy c = { .d.dirfd = -1 };
   const char *key;
   json_t *v;
   static const char *const copy_fields[] = {
@@ -580,8 +479,7 @@ run_prepare_and_publish (struct ce_job_ctx *ctx, const json_t *doc,
   char *path = ce_disks_resolve (json_string_value (json_object_get (doc, "disk")), err);
   if (!path)
     goto out;
-  struct span sp = { ctx, 50, 50 };
-  r = copy_run (ctx, &c, path, &sp, &copy, err);
+  r = copy_run (ctx, &c, path, 50, 50, &copy, err);
   free (path);
   if (r == 0) {
     *result = json_pack ("{s:O, s:O}", "prepare", prep, "publish", copy);

@@ -114,29 +114,71 @@ mount_error (int e, const char *unc, unsigned port, struct ce_error *err)
   }
 }
 
-/* The address the kernel connects to (it does no name lookups itself). */
-static int
-resolve (const char *host, char ip[INET6_ADDRSTRLEN], struct ce_error *err)
+void
+ce_share_addrs_free (char **ips)
+{
+  for (size_t i = 0; ips && ips[i]; i++)
+    free (ips[i]);
+  free (ips);
+}
+
+char **
+ce_share_resolve (const char *host, struct ce_error *err)
 {
   struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
   int r = getaddrinfo (host, NULL, &hints, &res);
-  const void *a;
+  char **ips = NULL;
+  size_t n = 0;
 
-  if (r != 0 || !res)
-    return ce_error_set (err, CE_E_INTERNAL, "shareUnreachable",
-                         "cannot resolve the SMB server '%s': %s", host,
-                         r == EAI_SYSTEM ? strerror (errno) : gai_strerror (r));
-  if (res->ai_family == AF_INET6)
-    a = &((struct sockaddr_in6 *) res->ai_addr)->sin6_addr;
-  else
-    a = &((struct sockaddr_in *) res->ai_addr)->sin_addr;
-  if (!inet_ntop (res->ai_family, a, ip, INET6_ADDRSTRLEN)) {
-    freeaddrinfo (res);
-    return ce_error_set (err, CE_E_INTERNAL, "shareUnreachable",
-                         "cannot resolve the SMB server '%s': %s", host, strerror (errno));
+  if (r != 0 || !res) {
+    ce_error_set (err, CE_E_INTERNAL, "shareUnreachable",
+                  "cannot resolve the SMB server '%s': %s", host,
+                  r == EAI_SYSTEM ? strerror (errno) : gai_strerror (r));
+    return NULL;
+  }
+  ips = calloc (CE_SMB_MAX_ADDRS + 1, sizeof *ips);
+  for (struct addrinfo *ai = res; ips && ai && n < CE_SMB_MAX_ADDRS; ai = ai->ai_next) {
+    char ip[INET6_ADDRSTRLEN];
+    const void *a;
+    bool dup = false;
+    if (ai->ai_family == AF_INET6)
+      a = &((struct sockaddr_in6 *) ai->ai_addr)->sin6_addr;
+    else if (ai->ai_family == AF_INET)
+      a = &((struct sockaddr_in *) ai->ai_addr)->sin_addr;
+    else
+      continue;
+    if (!inet_ntop (ai->ai_family, a, ip, sizeof ip))
+      continue;
+    for (size_t i = 0; i < n; i++)
+      dup |= !strcmp (ips[i], ip);
+    if (!dup && !(ips[n++] = strdup (ip))) {
+      ce_share_addrs_free (ips);
+      ips = NULL;
+    }
   }
   freeaddrinfo (res);
-  return 0;
+  if (!ips)
+    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+  else if (n == 0) {
+    ce_share_addrs_free (ips);
+    ips = NULL;
+    ce_error_set (err, CE_E_INTERNAL, "shareUnreachable",
+                  "the SMB server '%s' has no IPv4 or IPv6 address", host);
+  }
+  return ips;
+}
+
+bool
+ce_share_errno_next_address (int e)
+{
+  switch (e) {
+  case EHOSTUNREACH: case ENETUNREACH: case ECONNREFUSED: case ETIMEDOUT:
+  case ECONNRESET: case EHOSTDOWN: case ENETDOWN: case ECONNABORTED:
+  case EADDRNOTAVAIL:
+    return true;
+  default:
+    return false;
+  }
 }
 
 static int
@@ -164,13 +206,73 @@ try_mount (const char *source, const char *target, const char *ip, unsigned port
   return e;
 }
 
+/* Mount with the IP, asking for encryption first: the errno, 0 if mounted. */
+static int
+mount_one (struct ce_share *s, const char *source, const char *ip, unsigned port,
+           const struct ce_share_creds *creds,
+           void (*logf) (void *opaque, const char *msg), void *opaque)
+{
+  int e = try_mount (source, s->mountpoint, ip, port, creds, true);
+  if (e == EOPNOTSUPP) {
+    /* The kernel's answer when the server offers no encryption (or no SMB 3,
+     * which the second attempt then reports). */
+    if (logf)
+      logf (opaque, "the SMB server does not offer encryption; mounting without it");
+    e = try_mount (source, s->mountpoint, ip, port, creds, false);
+    s->sealed = false;
+  }
+  else if (e == 0)
+    s->sealed = true;
+  return e;
+}
+
+int
+ce_share_try_addresses (char *const *ips, int (*attempt) (void *opaque, const char *ip),
+                        void *opaque, const char **used)
+{
+  int e = EHOSTUNREACH;
+  *used = NULL;
+  for (size_t i = 0; ips[i]; i++) {
+    *used = ips[i];
+    e = attempt (opaque, ips[i]);
+    /* Another address helps only when this one could not be reached. */
+    if (e == 0 || !ce_share_errno_next_address (e))
+      break;
+  }
+  return e;
+}
+
+struct attempt_args {
+  struct ce_share *s;
+  const char *source;
+  unsigned port;
+  const struct ce_share_creds *creds;
+  void (*logf) (void *opaque, const char *msg);
+  void *opaque;
+};
+
+static int
+attempt_mount (void *opaque, const char *ip)
+{
+  struct attempt_args *a = opaque;
+  int e = mount_one (a->s, a->source, ip, a->port, a->creds, a->logf, a->opaque);
+  if (e && ce_share_errno_next_address (e) && a->logf) {
+    char *msg = NULL;
+    if (asprintf (&msg, "cannot reach %s port %u (%s)", ip, a->port, strerror (e)) != -1)
+      a->logf (a->opaque, msg);
+    free (msg);
+  }
+  return e;
+}
+
 struct ce_share *
 ce_share_mount (const char *name, const struct ce_smb_url *url,
                 const struct ce_share_creds *creds,
                 void (*logf) (void *opaque, const char *msg), void *opaque,
                 struct ce_error *err)
 {
-  char ip[INET6_ADDRSTRLEN];
+  char **ips = NULL;
+  const char *ip = NULL;
   char *source = NULL, *unc = NULL, *msg = NULL;
   struct ce_share *s = NULL;
   bool made = false;
@@ -200,23 +302,18 @@ ce_share_mount (const char *name, const struct ce_smb_url *url,
     ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
     goto fail;
   }
-  if (resolve (url->host, ip, err) == -1)
+  /* The kernel does no name lookups: every address the name has is tried
+   * in getaddrinfo's order until one answers. */
+  ips = ce_share_resolve (url->host, err);
+  if (!ips)
     goto fail;
   if (make_dir ("/run/ce", err) == -1 || make_dir (CE_SHARE_ROOT, err) == -1 ||
       make_dir (s->mountpoint, err) == -1)
     goto fail;
   made = true;
 
-  e = try_mount (source, s->mountpoint, ip, url->port, creds, true);
-  if (e == EOPNOTSUPP) {
-    /* The kernel's answer when the server offers no encryption (or no SMB 3,
-     * which the second attempt then reports). */
-    if (logf)
-      logf (opaque, "the SMB server does not offer encryption; mounting without it");
-    e = try_mount (source, s->mountpoint, ip, url->port, creds, false);
-  }
-  else if (e == 0)
-    s->sealed = true;
+  struct attempt_args args = { s, source, url->port, creds, logf, opaque };
+  e = ce_share_try_addresses (ips, attempt_mount, &args, &ip);
   if (e) {
     mount_error (e, unc, url->port, err);
     goto fail;
@@ -233,6 +330,7 @@ ce_share_mount (const char *name, const struct ce_smb_url *url,
   free (msg);
   free (source);
   free (unc);
+  ce_share_addrs_free (ips);
   return s;
 
  fail:
@@ -243,6 +341,7 @@ ce_share_mount (const char *name, const struct ce_smb_url *url,
   free (s);
   free (source);
   free (unc);
+  ce_share_addrs_free (ips);
   return NULL;
 }
 

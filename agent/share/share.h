@@ -54,6 +54,22 @@ void ce_share_forget_credentials (json_t *loc);
 /* Where shares are mounted, one private directory per job. */
 #define CE_SHARE_ROOT "/run/ce/shares"
 
+/* Addresses of one SMB server tried at most. */
+#define CE_SMB_MAX_ADDRS 16
+
+/* Every IPv4/IPv6 address HOST has, in getaddrinfo's order, without
+ * duplicates (NULL-terminated, free with ce_share_addrs_free); NULL with a
+ * shareUnreachable error. */
+char **ce_share_resolve (const char *host, struct ce_error *err);
+void ce_share_addrs_free (char **ips);
+/* Is errno E (of a mount) one that another address of the server may not
+ * have (unreachable, refused, timed out)? */
+bool ce_share_errno_next_address (int e);
+/* ATTEMPT each of IPS in order until one returns 0 or an errno another
+ * address would not change; that result, *USED the address it came from. */
+int ce_share_try_addresses (char *const *ips, int (*attempt) (void *opaque, const char *ip),
+                            void *opaque, const char **used);
+
 struct ce_share_creds {
   const char *username, *password, *domain;   /* domain may be NULL */
 };

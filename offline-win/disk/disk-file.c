@@ -88,17 +88,25 @@ struct ow_disk *
 ow_disk_open_file (const char *path, unsigned flags)
 {
   bool ro = flags & OW_DISK_RDONLY;
-  struct file_h *f = NULL;
-  struct stat st;
-  uint64_t size;
-  unsigned sector = 512;
-  int fd;
+  int fd = open (path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
-  fd = open (path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
   if (fd == -1) {
     ow_err (errno, "%s: cannot open%s: %m", path, ro ? "" : " for writing");
     return NULL;
   }
+  return ow_disk_open_fd (fd, path, flags);
+}
+
+struct ow_disk *
+ow_disk_open_fd (int fd, const char *name, unsigned flags)
+{
+  bool ro = flags & OW_DISK_RDONLY;
+  const char *path = name;
+  struct file_h *f = NULL;
+  struct stat st;
+  uint64_t size;
+  unsigned sector = 512;
+
   if (fstat (fd, &st) == -1) {
     ow_err (errno, "%s: stat: %m", path);
     goto fail;

@@ -42,6 +42,11 @@ struct ow_disk;
 /* SPEC: a path (image file or block device), "nbd://host[:port]/name" or
  * "nbd+unix:///name?socket=PATH". */
 struct ow_disk *ow_disk_open (const char *spec, unsigned flags);
+/* An image file or block device already open as FD (the disk owns FD and
+ * closes it, also on failure); NAME is for messages.  For callers that
+ * open the disk before giving up the right to open it (ce-agent's
+ * sandboxed worker). */
+struct ow_disk *ow_disk_open_fd (int fd, const char *name, unsigned flags);
 /* A disk over a caller-owned memory buffer (tests, fuzzing). */
 struct ow_disk *ow_disk_open_memory (void *buf, uint64_t size,
                                      unsigned sector_size, unsigned flags);
@@ -338,6 +343,8 @@ int ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
  * `ce-offline inspect --json` prints (malloc'd, NUL-terminated), or NULL
  * with the error set. */
 char *ow_inspect_json (const char *disk_spec);
+/* The same on a disk the caller opened (and closes). */
+char *ow_inspect_json_disk (struct ow_disk *disk);
 
 /* ---- export ---- */
 

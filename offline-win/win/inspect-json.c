@@ -56,13 +56,21 @@ char *
 ow_inspect_json (const char *spec)
 {
   struct ow_disk *disk = ow_disk_open (spec, OW_DISK_RDONLY);
-  json_t *doc;
   char *text;
 
   if (disk == NULL)
     return NULL;
-  doc = ow_inspect_disk (disk);
+  text = ow_inspect_json_disk (disk);
   ow_disk_close (disk);
+  return text;
+}
+
+char *
+ow_inspect_json_disk (struct ow_disk *disk)
+{
+  json_t *doc = ow_inspect_disk (disk);
+  char *text;
+
   if (doc == NULL)
     return NULL;
   text = json_dumps (doc, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
