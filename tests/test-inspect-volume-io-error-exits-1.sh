@@ -36,3 +36,12 @@ expect_grep "partition $num cannot be read" "$TMP/err" "stderr says which partit
 expect_exit 1 "$CE_OFFLINE" inspect --json "$TMP/no-such-disk.img"
 expect_eq "$(jq -r .error.code "$TMP/out")" disk-unreadable "missing disk: error.code"
 expect_eq "$(jq -r .verdict.writable "$TMP/out")" false "missing disk: not writable"
+
+# prepare on the same disk: the same failure (exit 1), nothing written (the
+# disk is served read-only, so a dry run).
+printf '%s\n' '{"type":"prepare","enableRdp":true}' >"$TMP/job.json"
+nbdkit -U - -r --filter=ddrescue file "$img" ddrescue-mapfile="$TMP/bad.map" \
+  --run "'$CE_OFFLINE' prepare \"\$uri\" --job '$TMP/job.json' --dry-run >'$TMP/out' 2>'$TMP/err'; echo \$? >'$TMP/rc'"
+cat "$TMP/err"
+expect_eq "$(cat "$TMP/rc")" 1 "prepare exit code"
+expect_grep "partition $num cannot be read" "$TMP/err" "prepare names the partition"
