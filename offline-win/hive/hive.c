@@ -46,7 +46,7 @@ open_private (void *data, size_t len, const char *name, unsigned flags, bool own
   }
   /* hivex opens by file name: a memfd keeps the private copy off any disk
    * and disappears with the process. */
-  hv->fd = memfd_create ("ce-hive", MFD_CLOEXEC);
+  hv->fd = memfd_create ("ce-hive", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (hv->fd == -1) {
     ow_err (errno, "%s: memfd_create: %m", name);
     goto fail;
@@ -59,8 +59,14 @@ open_private (void *data, size_t len, const char *name, unsigned flags, bool own
     free (data);
     data = NULL;
   }
-  /* The bytes as loaded are the memfd's own pages, not another copy (edits
-   * are committed to other files, never to this one). */
+  /* Sealed: the map below can never change or lose pages under us (edits
+   * are committed to other files). */
+  if (fcntl (hv->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+      == -1) {
+    ow_err (errno, "%s: sealing the private copy: %m", name);
+    goto fail;
+  }
+  /* The bytes as loaded are the memfd's own pages, not another copy. */
   hv->rawlen = len;
   if (len > 0) {
     hv->raw = mmap (NULL, len, PROT_READ, MAP_SHARED, hv->fd, 0);
