@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* ce-offline hive-recover HIVE --output FILE [--json]
+/* ce-offline hive-recover HIVE --output FILE [--overwrite] [--json]
  *
- * Replays HIVE's transaction logs (HIVE.LOG, .LOG1, .LOG2 in any case,
+ * Replays HIVE's transaction logs (HIVE.LOG1, .LOG2, .LOG in any case,
  * found beside it) into FILE.  HIVE and its logs are only read.  FILE is
  * written to a temporary name in its directory, fsynced and renamed, so it
- * either appears complete or not at all. */
+ * either appears complete or not at all; an existing FILE is replaced only
+ * with --overwrite. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +25,7 @@
 #include "internal.h"
 #include "hive/hivelog.h"
 
-/* The log suffixes Windows uses, in the order they are handed to replay. */
-static const char *const log_suffixes[] = { ".LOG1", ".LOG2", ".LOG" };
-#define NSUFFIXES (sizeof log_suffixes / sizeof log_suffixes[0])
+#define NSUFFIXES OW_HIVE_NLOG_SUFFIXES
 
 struct file_buf {
   char *path;
@@ -37,20 +36,23 @@ struct file_buf {
 static void
 usage (FILE *f)
 {
-  fputs ("Usage: ce-offline hive-recover HIVE --output FILE [--json]\n"
+  fputs ("Usage: ce-offline hive-recover HIVE --output FILE [--overwrite] [--json]\n"
          "\n"
          "Replay the registry transaction logs of HIVE (HIVE.LOG1, HIVE.LOG2,\n"
          "HIVE.LOG beside it, any case) exactly as Windows does at boot, and\n"
          "write the up-to-date hive to FILE.  HIVE and its logs are never modified.\n"
          "\n"
-         "  -o, --output FILE  where to write the recovered hive (must not exist\n"
-         "                     as HIVE or one of its logs)\n"
+         "  -o, --output FILE  where to write the recovered hive (never HIVE or\n"
+         "                     one of its logs)\n"
+         "  --overwrite        replace FILE if it exists (else refused, exit 1)\n"
          "  --json             one JSON document on stdout\n"
          "  -v, --verbose      debug output on stderr\n"
          "  -h, --help         this text\n"
          "\n"
-         "Exit codes: 0 recovered or already clean (FILE written); 1 I/O failure;\n"
-         "2 usage error; 3 the logs cannot be replayed (FILE not created).\n", f);
+         "Exit codes: 0 recovered or already clean (FILE written); 1 I/O failure or\n"
+         "FILE exists; 2 usage error; 3 HIVE is no usable hive (not a hive, a log,\n"
+         "truncated, broken hive bins) or cannot be brought up to date (FILE not\n"
+         "created).\n", f);
 }
 
 /* Read a whole regular file of at most MAX bytes. */
@@ -76,7 +78,9 @@ read_whole (const char *path, size_t max, void **data, size_t *len)
     goto out;
   }
   if ((uint64_t) st.st_size > max) {
-    ow_err (EFBIG, "%s: %jd bytes, more than the limit of %zu", path, (intmax_t) st.st_size, max);
+    /* Not an I/O failure: no hive or log may be that large. */
+    ow_err_unsafe (EFBIG, "%s: %jd bytes, more than the limit of %zu bytes for a hive or log",
+                   path, (intmax_t) st.st_size, max);
     goto out;
   }
   buf = malloc (st.st_size ? (size_t) st.st_size : 1);
@@ -150,7 +154,7 @@ find_logs (const char *hive, struct file_buf logs[NSUFFIXES])
     if (nlen <= blen || strncasecmp (de->d_name, base, blen) != 0)
       continue;
     for (size_t i = 0; i < NSUFFIXES; i++) {
-      if (strcasecmp (de->d_name + blen, log_suffixes[i]) != 0)
+      if (strcasecmp (de->d_name + blen, ow_hive_log_suffixes[i]) != 0)
         continue;
       if (logs[i].path) {
         /* Two names differing only in case: Windows could not have made
@@ -301,12 +305,14 @@ cmd_hive_recover (int argc, char **argv)
   static const struct option opts[] = {
     { "output", required_argument, NULL, 'o' },
     { "json", no_argument, NULL, 'j' },
+    { "overwrite", no_argument, NULL, 'O' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   const char *output = NULL, *hive;
-  bool json = false;
+  bool json = false, overwrite = false;
+  struct stat ost;
   struct file_buf primary = { 0 }, logs[NSUFFIXES];
   struct ow_hivelog_buf bufs[NSUFFIXES];
   struct ow_hivelog_report rep = { 0 };
@@ -321,6 +327,7 @@ cmd_hive_recover (int argc, char **argv)
     switch (c) {
     case 'o': output = optarg; break;
     case 'j': json = true; break;
+    case 'O': overwrite = true; break;
     case 'v': ow_set_debug (true); break;
     case 'h': usage (stdout); return CLI_EXIT_OK;
     default: return cli_usage_error ("hive-recover: %s", "bad option");
@@ -347,6 +354,13 @@ cmd_hive_recover (int argc, char **argv)
       goto out;
     }
 
+  /* Like export: an existing FILE is kept unless --overwrite says so. */
+  if (!overwrite && lstat (output, &ost) == 0) {
+    ow_err (EEXIST, "%s exists; use --overwrite to replace it", output);
+    ret = cli_fail ();
+    goto out;
+  }
+
   if (read_whole (hive, MAX_HIVE_SIZE, &primary.data, &primary.len) == -1) {
     ret = cli_fail ();
     goto out;
@@ -368,8 +382,10 @@ cmd_hive_recover (int argc, char **argv)
     ret = cli_exit_code ();
     if (ret == CLI_EXIT_UNSAFE && json)
       print_json (hive, &rep, NULL, logs);
-    if (ret == CLI_EXIT_UNSAFE && !json)
-      fprintf (stderr, "ce-offline: %s: cannot recover: %s\n", hive, ow_error_message ());
+    if (ret == CLI_EXIT_UNSAFE)
+      fprintf (stderr, "ce-offline: %s: %s: %s\n", hive,
+               rep.state == OW_HIVE_CORRUPT ? "not a usable hive" : "cannot recover",
+               ow_error_message ());
     else
       cli_fail ();
     goto out;

@@ -16,7 +16,9 @@ inspect_usage (FILE *f)
          "Show the partitions, volumes and Windows installations of DISK, the\n"
          "state of every registry hive, and whether the disk is safe to prepare.\n"
          "Read-only.  Exit 0: one Windows, safe to write; 3: unsafe or no single\n"
-         "Windows (the reasons are listed); 1: the disk cannot be read.\n", f);
+         "Windows (the reasons are listed); 1: the disk, its partition table or one\n"
+         "of its volumes cannot be read (with --json the document still comes out,\n"
+         "with \"error\").\n", f);
 }
 
 static const char *
@@ -81,6 +83,28 @@ print_human (json_t *doc)
   }
 }
 
+/* The disk or its partition table could not be read: exit 1, and with
+ * --json still one document, saying why. */
+static int
+failure_doc (const char *spec, bool as_json)
+{
+  int rc = cli_fail ();
+
+  if (as_json) {
+    json_t *doc = json_pack ("{s:{s:s}, s:{s:s, s:s}, s:{s:I, s:b, s:[]}}",
+                             "disk", "path", spec,
+                             "error", "code", "disk-unreadable", "message", ow_error_message (),
+                             "verdict", "windowsFound", (json_int_t) 0, "writable", 0,
+                             "problems");
+    if (doc) {
+      json_dumpf (doc, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+      putchar ('\n');
+      json_decref (doc);
+    }
+  }
+  return rc;
+}
+
 int
 cmd_inspect (int argc, char **argv)
 {
@@ -108,14 +132,17 @@ cmd_inspect (int argc, char **argv)
 
   disk = ow_disk_open (argv[optind], OW_DISK_RDONLY);
   if (disk == NULL)
-    return cli_fail ();
+    return failure_doc (argv[optind], as_json);
   doc = ow_inspect_disk (disk);
   ow_disk_close (disk);
   if (doc == NULL)
-    return cli_fail ();
+    return failure_doc (argv[optind], as_json);
 
   verdict = json_object_get (doc, "verdict");
   rc = json_is_true (json_object_get (verdict, "writable")) ? 0 : CLI_EXIT_UNSAFE;
+  /* A volume that could not be read: a failure, not a verdict. */
+  if (json_object_get (doc, "error") != NULL)
+    rc = CLI_EXIT_FAILED;
   if (as_json) {
     json_dumpf (doc, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
     putchar ('\n');

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Read-only path lookup on FAT12/16/32 (the EFI system partition holds the
  * UEFI boot configuration, \EFI\Microsoft\Boot\BCD).  Every field comes
- * from the disk: bounds-checked, cluster chains capped by the volume's own
- * cluster count so a looping FAT cannot hang us. */
+ * from the disk: every cluster is checked against the volume (not only the
+ * disk), a chain entry that is free, bad or outside the volume is damage,
+ * chains are capped by the volume's own cluster count so a looping FAT
+ * cannot hang us, long names are used only when their checksum matches
+ * their short entry, and all multi-byte fields are decoded little-endian
+ * byte by byte (long names are kept as the UTF-16LE bytes of the disk). */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -13,7 +17,7 @@
 #define ATTR_LFN 0x0F
 #define ATTR_DIR 0x10
 #define LFN_CHARS 13
-#define MAX_LFN 255
+#define MAX_LFN_ENTRIES 20   /* 20 x 13 = 260 >= the 255-character limit */
 /* Directories deeper than this, or bigger, are not what an ESP holds. */
 #define MAX_PATH_DEPTH 16
 #define MAX_DIR_BYTES (16u * 1024 * 1024)
@@ -25,6 +29,8 @@ struct fat {
   uint64_t fat_off, root_off, data_off;   /* byte offsets in the volume */
   uint32_t root_entries, root_cluster, clusters;
 };
+
+static int cluster_offset (const struct fat *f, uint32_t c, uint64_t *off);
 
 static int
 fat_open (struct fat *f, struct ow_disk *disk, uint64_t start, uint64_t size)
@@ -61,38 +67,71 @@ fat_open (struct fat *f, struct ow_disk *disk, uint64_t start, uint64_t size)
   f->root_cluster = f->type == 32 ? ow_le32 (bs + 0x2C) : 0;
   if ((uint64_t) fatsz * f->bps * 8 < (uint64_t) (f->clusters + 2) * f->type)
     return ow_err (EINVAL, "FAT volume at %" PRIu64 ": FAT too small for its clusters", start);
+  if (f->type == 32) {
+    uint64_t off;
+    if (cluster_offset (f, f->root_cluster, &off) == -1)
+      return -1;
+  }
   return 0;
 }
 
-/* Next cluster in the chain, or 0 at the end (or on a bad entry). */
-static uint32_t
-next_cluster (struct fat *f, uint32_t c)
+/* Byte offset in the volume of data cluster C, which must be one of the
+ * volume's clusters and lie wholly inside the volume (not only the disk). */
+static int
+cluster_offset (const struct fat *f, uint32_t c, uint64_t *off)
+{
+  uint64_t csize = (uint64_t) f->spc * f->bps;
+
+  if (c < 2 || c - 2 >= f->clusters)
+    return ow_err (EINVAL, "FAT volume at %" PRIu64 ": cluster %" PRIu32 " is not one of its "
+                   "%" PRIu32 " clusters", f->start, c, f->clusters);
+  *off = f->data_off + (uint64_t) (c - 2) * csize;
+  if (*off > f->size || csize > f->size - *off)
+    return ow_err (EINVAL, "FAT volume at %" PRIu64 ": cluster %" PRIu32 " lies past the end "
+                   "of the volume", f->start, c);
+  return 0;
+}
+
+/* The FAT entry of cluster C: *NEXT is the next cluster of the chain, or 0
+ * at its end.  A free, reserved or bad entry inside a chain, or one that
+ * points outside the volume, is damage (-1), as is a read error. */
+static int
+next_cluster (const struct fat *f, uint32_t c, uint32_t *next)
 {
   uint8_t b[4] = { 0 };
   uint64_t off;
-  uint32_t v;
+  uint32_t v, end, bad;
 
-  if (c < 2 || c >= f->clusters + 2)
-    return 0;
   switch (f->type) {
   case 12:
     off = f->fat_off + c + c / 2;
     if (ow_disk_pread (f->disk, b, 2, f->start + off) == -1)
-      return 0;
+      return -1;
     v = ow_le16 (b);
     v = c & 1 ? v >> 4 : v & 0xFFF;
-    return v >= 0xFF8 || v < 2 ? 0 : v;
+    end = 0xFF8, bad = 0xFF7;
+    break;
   case 16:
     if (ow_disk_pread (f->disk, b, 2, f->start + f->fat_off + (uint64_t) c * 2) == -1)
-      return 0;
+      return -1;
     v = ow_le16 (b);
-    return v >= 0xFFF8 || v < 2 ? 0 : v;
+    end = 0xFFF8, bad = 0xFFF7;
+    break;
   default:
     if (ow_disk_pread (f->disk, b, 4, f->start + f->fat_off + (uint64_t) c * 4) == -1)
-      return 0;
+      return -1;
     v = ow_le32 (b) & 0x0FFFFFFF;
-    return v >= 0x0FFFFFF8 || v < 2 ? 0 : v;
+    end = 0x0FFFFFF8, bad = 0x0FFFFFF7;
   }
+  if (v >= end) {
+    *next = 0;
+    return 0;
+  }
+  if (v < 2 || v == bad || v - 2 >= f->clusters)
+    return ow_err (EINVAL, "FAT volume at %" PRIu64 ": the chain of cluster %" PRIu32
+                   " continues at %#" PRIx32 ", not a cluster of the volume", f->start, c, v);
+  *next = v;
+  return 0;
 }
 
 /* Read a directory: the fixed root (FAT12/16, CLUSTER 0) or a chain. */
@@ -105,31 +144,61 @@ read_dir (struct fat *f, uint32_t cluster, size_t *len)
   if (cluster == 0) {
     *len = (size_t) f->root_entries * DIRENT_SIZE;
     buf = malloc (*len ? *len : 1);
-    if (buf && ow_disk_pread (f->disk, buf, *len, f->start + f->root_off) == -1) {
+    if (buf == NULL)
+      ow_err (ENOMEM, "out of memory");
+    else if (ow_disk_pread (f->disk, buf, *len, f->start + f->root_off) == -1) {
       free (buf);
       return NULL;
     }
     return buf;
   }
   buf = NULL;
-  for (uint32_t steps = 0; cluster && steps <= f->clusters; steps++) {
-    uint8_t *nb;
-    if (n + csize > MAX_DIR_BYTES || (nb = realloc (buf, n + csize)) == NULL) {
-      free (buf);
-      ow_err (E2BIG, "FAT directory too large");
-      return NULL;
+  /* Brent's cycle detection: a chain that comes back to a cluster it
+   * already visited loops, found within twice its length. */
+  uint32_t mark = cluster, power = 1, lam = 0;
+  size_t cap = 0;
+  while (cluster) {
+    uint64_t off;
+
+    if (cluster_offset (f, cluster, &off) == -1)
+      goto fail;
+    if (n + csize > MAX_DIR_BYTES) {
+      ow_err (E2BIG, "FAT volume at %" PRIu64 ": directory larger than %u bytes", f->start,
+              MAX_DIR_BYTES);
+      goto fail;
     }
-    buf = nb;
-    if (ow_disk_pread (f->disk, buf + n, csize,
-                       f->start + f->data_off + (uint64_t) (cluster - 2) * csize) == -1) {
-      free (buf);
-      return NULL;
+    if (n + csize > cap) {      /* grow geometrically: no quadratic copying */
+      size_t ncap = cap ? cap * 2 : csize;
+      uint8_t *nb;
+      while (ncap < n + csize)
+        ncap *= 2;
+      if ((nb = realloc (buf, ncap)) == NULL) {
+        ow_err (ENOMEM, "out of memory");
+        goto fail;
+      }
+      buf = nb;
+      cap = ncap;
     }
+    if (ow_disk_pread (f->disk, buf + n, csize, f->start + off) == -1)
+      goto fail;
     n += csize;
-    cluster = next_cluster (f, cluster);
+    if (next_cluster (f, cluster, &cluster) == -1)
+      goto fail;
+    if (cluster != 0 && cluster == mark) {
+      ow_err (ELOOP, "FAT volume at %" PRIu64 ": a directory's cluster chain loops", f->start);
+      goto fail;
+    }
+    if (++lam == power) {
+      mark = cluster;
+      power *= 2;
+      lam = 0;
+    }
   }
   *len = n;
   return buf;
+ fail:
+  free (buf);
+  return NULL;
 }
 
 static bool
@@ -154,54 +223,109 @@ short_name (const uint8_t *e, char out[13])
   out[n] = '\0';
 }
 
+/* The checksum every long-name entry carries of its short entry's 11-byte
+ * name (Microsoft FAT specification, "ChkSum"). */
+static uint8_t
+lfn_checksum (const uint8_t *e)
+{
+  uint8_t sum = 0;
+
+  for (int i = 0; i < 11; i++)
+    sum = (uint8_t) (((sum & 1) << 7) + (sum >> 1) + e[i]);
+  return sum;
+}
+
+/* A long name being collected: its UTF-16LE bytes as stored on disk, the
+ * sequence number expected next (counting down to 1) and the checksum all
+ * its entries must share. */
+struct lfn {
+  uint8_t name[MAX_LFN_ENTRIES * LFN_CHARS * 2];
+  unsigned expect;               /* 0: none in progress (or complete) */
+  bool complete;
+  uint8_t sum;
+};
+
+static void
+lfn_add (struct lfn *l, const uint8_t *e)
+{
+  static const int pos[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
+  unsigned seq = e[0] & 0x1F;
+
+  if (e[0] & 0x40) {              /* the last part comes first */
+    memset (l->name, 0, sizeof l->name);
+    l->expect = seq;
+    l->sum = e[13];
+    l->complete = false;
+  }
+  if (seq == 0 || seq > MAX_LFN_ENTRIES || seq != l->expect || e[13] != l->sum) {
+    l->expect = 0;                /* out of order or foreign: drop it */
+    l->complete = false;
+    return;
+  }
+  for (int i = 0; i < LFN_CHARS; i++)
+    memcpy (l->name + ((seq - 1) * LFN_CHARS + i) * 2, e + pos[i], 2);
+  l->expect = seq - 1;
+  l->complete = seq == 1;
+}
+
+/* The long name for short entry E, if one was collected for it. */
+static char *
+lfn_take (struct lfn *l, const uint8_t *e)
+{
+  size_t n = 0;
+  bool ok = l->complete && l->sum == lfn_checksum (e);
+
+  l->expect = 0;
+  l->complete = false;
+  if (!ok)
+    return NULL;
+  while (n < sizeof l->name / 2) {
+    uint16_t ch = ow_le16 (l->name + n * 2);
+    if (ch == 0 || ch == 0xFFFF)
+      break;
+    n++;
+  }
+  return ow_utf16le_to_utf8 (l->name, n * 2);
+}
+
 /* Find NAME in the directory at CLUSTER: 1 found (*CHILD, *IS_DIR set). */
 static int
 find_in_dir (struct fat *f, uint32_t cluster, const char *name, uint32_t *child, bool *is_dir)
 {
   size_t len = 0;
   uint8_t *d = read_dir (f, cluster, &len);
-  uint16_t lfn[MAX_LFN + 1];
-  bool have_lfn = false;
+  struct lfn *lfn = calloc (1, sizeof *lfn);
   int r = 0;
 
-  if (d == NULL)
+  if (d == NULL || lfn == NULL) {
+    if (d != NULL)
+      ow_err (ENOMEM, "out of memory");
+    free (d);
+    free (lfn);
     return -1;
-  memset (lfn, 0, sizeof lfn);
+  }
   for (size_t off = 0; off + DIRENT_SIZE <= len; off += DIRENT_SIZE) {
     const uint8_t *e = d + off;
-    char sname[13], *lname = NULL;
+    char sname[13], *lname;
 
     if (e[0] == 0x00)
       break;
     if (e[0] == 0xE5) {
-      have_lfn = false;
+      lfn->expect = 0;
+      lfn->complete = false;
       continue;
     }
-    if (e[11] == ATTR_LFN) {
-      unsigned seq = e[0] & 0x1F;
-      static const int pos[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
-      if (seq == 0 || seq * LFN_CHARS > MAX_LFN)
-        continue;
-      if (e[0] & 0x40) {
-        memset (lfn, 0, sizeof lfn);
-        have_lfn = true;
-      }
-      for (int i = 0; i < LFN_CHARS; i++)
-        lfn[(seq - 1) * LFN_CHARS + i] = ow_le16 (e + pos[i]);
+    if ((e[11] & 0x3F) == ATTR_LFN) {
+      lfn_add (lfn, e);
       continue;
     }
     if (e[11] & 0x08) {        /* volume label */
-      have_lfn = false;
+      lfn->expect = 0;
+      lfn->complete = false;
       continue;
     }
     short_name (e, sname);
-    if (have_lfn) {
-      size_t n = 0;
-      while (n < MAX_LFN && lfn[n] && lfn[n] != 0xFFFF)
-        n++;
-      lname = ow_utf16le_to_utf8 (lfn, n * 2);
-    }
-    have_lfn = false;
+    lname = lfn_take (lfn, e);
     if (same_ci (sname, name) || (lname && same_ci (lname, name))) {
       *child = (uint32_t) ow_le16 (e + 20) << 16 | ow_le16 (e + 26);
       if (f->type != 32)
@@ -209,11 +333,18 @@ find_in_dir (struct fat *f, uint32_t cluster, const char *name, uint32_t *child,
       *is_dir = e[11] & ATTR_DIR;
       free (lname);
       r = 1;
+      /* A directory must start at one of the volume's clusters. */
+      if (*is_dir) {
+        uint64_t coff;
+        if (cluster_offset (f, *child, &coff) == -1)
+          r = -1;
+      }
       break;
     }
     free (lname);
   }
   free (d);
+  free (lfn);
   return r;
 }
 

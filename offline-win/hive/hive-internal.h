@@ -12,7 +12,7 @@ struct ow_hive {
   hive_h *h;
   int fd;               /* memfd holding the private copy */
   char *path;           /* /proc/self/fd/N, what hivex opened */
-  void *raw;            /* the bytes as loaded */
+  void *raw;            /* the bytes as loaded: a read-only map of fd */
   size_t rawlen;
 };
 

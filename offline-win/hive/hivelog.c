@@ -56,6 +56,7 @@ struct log_info {
 struct replay {
   uint8_t *buf;                      /* the hive being rebuilt */
   size_t len;
+  size_t max_len;                    /* primary + usable logs, capped */
   uint32_t hbins_size;
   FILE *notes;                       /* becomes report->reason */
   char *notes_text;
@@ -70,9 +71,12 @@ ow_hive_state_name (enum ow_hive_state s)
   case OW_HIVE_DIRTY_RECOVERABLE: return "dirty-recoverable";
   case OW_HIVE_DIRTY_NO_LOGS: return "dirty-no-logs";
   case OW_HIVE_DIRTY_UNRECOVERABLE: return "dirty-unrecoverable";
+  case OW_HIVE_CORRUPT: return "corrupt";
   }
   return "unknown";
 }
+
+const char *const ow_hive_log_suffixes[] = { ".LOG1", ".LOG2", ".LOG", NULL };
 
 static const char *
 log_name (const struct ow_hivelog_buf *b, size_t i)
@@ -252,13 +256,22 @@ read_log (struct log_info *l)
   }
 }
 
+struct outcome;
+static int outcome_unsafe (struct outcome *o, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+
+/* Make the hive HBINS_SIZE bytes of hive bins long.  0 done; 1 refused
+ * (beyond the growth bound: O says why); -1 allocation failure. */
 static int
-rp_grow (struct replay *rp, uint32_t hbins_size)
+rp_grow (struct replay *rp, uint32_t hbins_size, const char *log, struct outcome *o)
 {
   size_t need = (size_t) REGF_BASE_BLOCK_SIZE + hbins_size;
 
-  if (need > MAX_HIVE_SIZE)
-    return ow_err (EFBIG, "hive replay: hive would exceed %u bytes", MAX_HIVE_SIZE);
+  if (need > rp->max_len && need > rp->len)
+    return outcome_unsafe (o, "transaction log %s would grow the hive to %zu bytes, more than "
+                           "the primary file and its logs hold together (%zu bytes): the log "
+                           "claims data it does not carry; refusing", log, need,
+                           rp->max_len) == 0 ? 1 : -1;
   if (need > rp->len) {
     uint8_t *n = realloc (rp->buf, need);
     if (!n)
@@ -312,19 +325,41 @@ struct outcome {
 };
 
 static int
-outcome_unsafe (struct outcome *o, const char *fmt, ...)
-  __attribute__ ((format (printf, 2, 3)));
+outcome_vset (struct outcome *o, enum ow_hive_state state, const char *fmt, va_list ap)
+{
+  o->state = state;
+  free (o->unsafe);
+  if (vasprintf (&o->unsafe, fmt, ap) == -1)
+    o->unsafe = NULL;
+  return o->unsafe ? 0 : ow_err (ENOMEM, "hive replay: out of memory");
+}
+
 static int
 outcome_unsafe (struct outcome *o, const char *fmt, ...)
 {
   va_list ap;
+  int r;
 
-  o->state = OW_HIVE_DIRTY_UNRECOVERABLE;
   va_start (ap, fmt);
-  if (vasprintf (&o->unsafe, fmt, ap) == -1)
-    o->unsafe = NULL;
+  r = outcome_vset (o, OW_HIVE_DIRTY_UNRECOVERABLE, fmt, ap);
   va_end (ap);
-  return o->unsafe ? 0 : ow_err (ENOMEM, "hive replay: out of memory");
+  return r;
+}
+
+/* The file is no usable primary hive: nothing to replay, nothing to edit. */
+static int
+outcome_corrupt (struct outcome *o, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+static int
+outcome_corrupt (struct outcome *o, const char *fmt, ...)
+{
+  va_list ap;
+  int r;
+
+  va_start (ap, fmt);
+  r = outcome_vset (o, OW_HIVE_CORRUPT, fmt, ap);
+  va_end (ap);
+  return r;
 }
 
 /* The new-format replay.  EXPECTED is the secondary sequence number of the
@@ -396,8 +431,9 @@ replay_new (struct replay *rp, struct log_info *logs, size_t nlogs, uint32_t exp
         fprintf (rp->notes, "primary file was partially reconciled: its base block "
                  "says %" PRIu32 ", the logs continue at %" PRIu32 ". ", expected, e->seq);
       }
-      if (rp_grow (rp, e->hbins_size) == -1)
-        return -1;
+      int g = rp_grow (rp, e->hbins_size, l->name, o);
+      if (g != 0)
+        return g < 0 ? -1 : 0;
       rp_apply_hvle (rp, l, e);
       o->entries++;
       o->last_seq = e->seq;
@@ -478,8 +514,11 @@ replay_old (struct replay *rp, struct log_info *logs, size_t nlogs, bool primary
     return outcome_unsafe (o, "transaction log %s is truncated: it lists %zu dirty pages "
                            "but does not hold them; the hive cannot be recovered",
                            l->name, npages);
-  if (rp_grow (rp, hbins) == -1)
-    return -1;
+  {
+    int g = rp_grow (rp, hbins, l->name, o);
+    if (g != 0)
+      return g < 0 ? -1 : 0;
+  }
   for (size_t i = 0, p = 0; i < nbits; i++)
     if (bitmap[i / 8] & (1u << (i % 8))) {
       memcpy (rp->buf + REGF_BASE_BLOCK_SIZE + i * OLD_LOG_PAGE,
@@ -552,6 +591,42 @@ past_all (uint32_t seq, const struct log_info *logs, size_t nlogs)
   return seq == UINT32_MAX ? seq : seq + 1;
 }
 
+static const char *
+file_type_name (uint32_t t)
+{
+  switch (t) {
+  case REGF_FILE_TYPE_LOG_OLD: return "an old-format transaction log (.LOG1/.LOG2/.LOG)";
+  case 2: return "a Windows 2000 transaction log";
+  case REGF_FILE_TYPE_LOG_NEW: return "a new-format transaction log (.LOG1/.LOG2)";
+  default: return "not a primary hive file";
+  }
+}
+
+/* The hive in RP must be one Windows would load: its hive-bins size inside
+ * the file and a complete chain of hive bins.  NULL if so, else why
+ * (malloc'd; "" on allocation failure). */
+static char *
+check_hive (const struct replay *rp)
+{
+  size_t bad_bin = 0, have = rp->len - REGF_BASE_BLOCK_SIZE;
+  char *why = NULL;
+  int r;
+
+  if (rp->hbins_size == 0 || rp->hbins_size % REGF_HBIN_ALIGN != 0)
+    r = asprintf (&why, "its base block gives an invalid hive-bins size of %" PRIu32
+                  " bytes (not a non-zero multiple of 4096)", rp->hbins_size);
+  else if (rp->hbins_size > have)
+    r = asprintf (&why, "the file is truncated: its base block says %" PRIu32 " bytes of hive "
+                  "bins follow it, the file holds only %zu", rp->hbins_size, have);
+  else if (ow_regf_check_bins (rp->buf + REGF_BASE_BLOCK_SIZE, rp->hbins_size, &bad_bin) == -1)
+    r = asprintf (&why, "its hive bins are broken at file offset %zu (hive bin %zu bytes "
+                  "into the %" PRIu32 " bytes of hive bins)",
+                  bad_bin + REGF_BASE_BLOCK_SIZE, bad_bin, rp->hbins_size);
+  else
+    return NULL;
+  return r == -1 ? strdup ("") : why;
+}
+
 static int
 run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t nlogs,
      void **out, size_t *outlen, struct ow_hivelog_report *rep)
@@ -561,35 +636,54 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
   struct outcome o = { .state = OW_HIVE_CLEAN };
   struct ow_regf_header ph;
   const uint8_t *p = primary;
-  bool primary_ok, any_log = false, any_new = false, any_old = false;
+  bool primary_ok = false, any_log = false, any_new = false, any_old = false;
   int ret = -1;
-  size_t bad_bin = 0;
+  size_t log_total = 0;
 
   memset (rep, 0, sizeof *rep);
   memset (logs, 0, sizeof logs);
+  memset (&ph, 0, sizeof ph);
   if (out) { *out = NULL; *outlen = 0; }
   if (!primary || (nlogs && !bufs))
     return ow_err (EINVAL, "hive replay: no primary file");
   if (nlogs > MAX_HIVE_LOGS)
     return ow_err (EINVAL, "hive replay: %zu log files, at most %u", nlogs, MAX_HIVE_LOGS);
-  if (plen < REGF_BASE_BLOCK_SIZE || plen > MAX_HIVE_SIZE)
-    return ow_err (EINVAL, "hive replay: primary file of %zu bytes is not a registry hive", plen);
-
-  /* A primary whose base block is damaged is still a hive if its first
-   * hive bin is in place: the base block can come back from a log. */
-  if (ow_regf_parse_header (p, plen, &ph) == 0)
-    primary_ok = ph.checksum_ok;
-  else if (plen > REGF_BASE_BLOCK_SIZE + 4 && memcmp (p + REGF_BASE_BLOCK_SIZE, "hbin", 4) == 0) {
-    ow_error_clear ();
-    primary_ok = false;
-    memset (&ph, 0, sizeof ph);
-  }
-  else
-    return ow_err (EINVAL, "hive replay: not a registry hive (no regf base block, no hive bin)");
 
   rp.notes = open_memstream (&rp.notes_text, &rp.notes_len);
   if (!rp.notes)
     return ow_err (errno, "hive replay: open_memstream");
+
+  /* Is it a primary hive file at all?  A primary whose base block is
+   * damaged is still a hive if its first hive bin is in place: the base
+   * block can come back from a log. */
+  if (plen > MAX_HIVE_SIZE)
+    outcome_corrupt (&o, "the file is %zu bytes, more than the %u-byte limit for a hive",
+                     plen, MAX_HIVE_SIZE);
+  else if (plen < REGF_BASE_BLOCK_SIZE)
+    outcome_corrupt (&o, "the file is only %zu bytes: a registry hive starts with a %u-byte "
+                     "base block", plen, REGF_BASE_BLOCK_SIZE);
+  else if (ow_regf_parse_header (p, plen, &ph) == 0) {
+    primary_ok = ph.checksum_ok;
+    /* A log's first sector is a copy of the base block with another file
+     * type (regf spec, "Transaction log files: base block"). */
+    if (ph.file_type != REGF_FILE_TYPE_PRIMARY)
+      outcome_corrupt (&o, "its base block has file type %" PRIu32 ": this is %s, not the hive "
+                       "itself; name the primary file (the one without .LOG1/.LOG2)",
+                       ph.file_type, file_type_name (ph.file_type));
+  }
+  else if (plen > REGF_BASE_BLOCK_SIZE + 4 && memcmp (p + REGF_BASE_BLOCK_SIZE, "hbin", 4) == 0) {
+    ow_error_clear ();
+    memset (&ph, 0, sizeof ph);
+  }
+  else
+    outcome_corrupt (&o, "no 'regf' signature at its start and no hive bin after it: not a "
+                     "registry hive");
+  if (o.state == OW_HIVE_CORRUPT) {
+    if (!o.unsafe)
+      goto out;
+    goto verdict;
+  }
+
   for (size_t i = 0; i < nlogs; i++) {
     logs[i].buf = &bufs[i];
     logs[i].name = log_name (&bufs[i], i);
@@ -598,6 +692,8 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
     any_log |= logs[i].kind != LOG_EMPTY;
     any_new |= logs[i].kind == LOG_NEW;
     any_old |= logs[i].kind == LOG_OLD;
+    if (logs[i].kind == LOG_NEW || logs[i].kind == LOG_OLD)
+      log_total += logs[i].buf->len;
     if (logs[i].kind == LOG_INVALID)
       fprintf (rp.notes, "%s is not usable: %s. ", logs[i].name, logs[i].problem);
   }
@@ -605,6 +701,7 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
   else if (any_old) o.format = 1;
 
   rp.len = plen;
+  rp.max_len = log_total > MAX_HIVE_SIZE - plen ? MAX_HIVE_SIZE : plen + log_total;
   rp.buf = malloc (plen);
   if (!rp.buf) {
     ow_err (ENOMEM, "hive replay: out of memory (%zu bytes)", plen);
@@ -657,22 +754,28 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
                 : replay_old (&rp, logs, nlogs, primary_ok, &o) == -1)
       goto out;
   }
-  if (o.state == OW_HIVE_DIRTY_UNRECOVERABLE && !o.unsafe) {
+  if ((o.state == OW_HIVE_DIRTY_UNRECOVERABLE || o.state == OW_HIVE_CORRUPT) && !o.unsafe) {
     ow_err (ENOMEM, "hive replay: out of memory");
     goto out;
   }
 
-  /* Whatever the logs did, the result must be a hive Windows would load. */
-  if (o.state == OW_HIVE_DIRTY_RECOVERABLE || o.state == OW_HIVE_DIRTY_NO_LOGS) {
-    if ((size_t) REGF_BASE_BLOCK_SIZE + rp.hbins_size > rp.len
-        || ow_regf_check_bins (rp.buf + REGF_BASE_BLOCK_SIZE, rp.hbins_size, &bad_bin) == -1) {
-      if (o.state == OW_HIVE_DIRTY_RECOVERABLE)
-        outcome_unsafe (&o, "replaying the transaction logs gives a hive whose hive bins are "
-                        "broken (at hive-bins offset %zu of %" PRIu32 "): refusing to write it",
-                        bad_bin, rp.hbins_size);
+  /* Whatever the state, the hive we report usable must be one Windows
+   * would load: one check for hive-recover, inspect and prepare. */
+  if (o.state == OW_HIVE_CLEAN || o.state == OW_HIVE_DIRTY_RECOVERABLE
+      || o.state == OW_HIVE_DIRTY_NO_LOGS) {
+    char *why = check_hive (&rp);
+
+    if (why) {
+      if (!*why)
+        ow_err (ENOMEM, "hive replay: out of memory");
+      else if (o.state == OW_HIVE_CLEAN)
+        outcome_corrupt (&o, "%s", why);
+      else if (o.state == OW_HIVE_DIRTY_RECOVERABLE)
+        outcome_unsafe (&o, "replaying the transaction logs gives a hive that Windows could "
+                        "not load (%s): refusing to write it", why);
       else
-        outcome_unsafe (&o, "the hive is dirty and its hive bins are broken (at hive-bins "
-                        "offset %zu of %" PRIu32 ")", bad_bin, rp.hbins_size);
+        outcome_unsafe (&o, "the hive is dirty, has nothing to replay, and %s", why);
+      free (why);
       if (!o.unsafe) {
         ow_err (ENOMEM, "hive replay: out of memory");
         goto out;
@@ -698,7 +801,8 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
   else if (o.state == OW_HIVE_CLEAN)
     rep->new_sequence = ph.seq2;
 
-  if (o.state == OW_HIVE_DIRTY_UNRECOVERABLE) {
+ verdict:
+  if (o.state == OW_HIVE_DIRTY_UNRECOVERABLE || o.state == OW_HIVE_CORRUPT) {
     /* The refusal says it all (it names the damaged logs). */
     fclose (rp.notes);
     rp.notes = NULL;
@@ -728,7 +832,7 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
   rep->reason = rp.notes_text;
   rp.notes_text = NULL;
 
-  if (o.state == OW_HIVE_DIRTY_UNRECOVERABLE) {
+  if (o.state == OW_HIVE_DIRTY_UNRECOVERABLE || o.state == OW_HIVE_CORRUPT) {
     ow_err_unsafe (EINVAL, "%s", o.unsafe);
     goto out;
   }
@@ -746,7 +850,7 @@ run (const void *primary, size_t plen, const struct ow_hivelog_buf *bufs, size_t
   free (rp.buf);
   free (o.unsafe);
   free_logs (logs, nlogs < MAX_HIVE_LOGS ? nlogs : MAX_HIVE_LOGS);
-  if (ret == -1 && rep->state != OW_HIVE_DIRTY_UNRECOVERABLE) {
+  if (ret == -1 && rep->state != OW_HIVE_DIRTY_UNRECOVERABLE && rep->state != OW_HIVE_CORRUPT) {
     free (rep->reason);
     rep->reason = NULL;
   }
@@ -760,7 +864,7 @@ ow_hivelog_assess (const void *primary, size_t plen, const struct ow_hivelog_buf
   if (!rep)
     return ow_err (EINVAL, "hive assess: no report");
   if (run (primary, plen, logs, nlogs, NULL, NULL, rep) == -1) {
-    if (rep->state == OW_HIVE_DIRTY_UNRECOVERABLE) {
+    if (rep->state == OW_HIVE_DIRTY_UNRECOVERABLE || rep->state == OW_HIVE_CORRUPT) {
       ow_error_clear ();   /* an assessment, not a failure */
       return 0;
     }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "offlinewin.h"
+
 /* ---- layout constants (from the format) ------------------------------- */
 #define REGF_BASE_BLOCK_SIZE   4096u   /* hive-bins data starts here */
 #define REGF_LOG_SECTOR        512u    /* log files are laid out in sectors */
@@ -22,12 +24,26 @@
 #define REGF_HVLE_MARVIN_SEED  UINT64_C (0x82EF4D887A4E55C5)
 
 /* ---- limits on hostile input ------------------------------------------ */
+/* One cap for every hive byte count: the primary file, each log file and
+ * the replay result (OW_MAX_HIVE_FILE, offlinewin.h; the fuzz build lowers
+ * it with -DMAX_HIVE_SIZE). */
 #ifndef MAX_HIVE_SIZE
-#define MAX_HIVE_SIZE   (UINT32_C (2) << 30)  /* primary file or replay result */
+#define MAX_HIVE_SIZE   OW_MAX_HIVE_FILE
 #endif
 #define MAX_LOG_SIZE    MAX_HIVE_SIZE
 #define MAX_LOG_ENTRIES 1000000u              /* HvLE entries read per log */
 #define MAX_HIVE_LOGS   8u                    /* log buffers per replay */
+/* A replay may make the hive larger than the primary file by at most the
+ * total size of the logs that are used: bytes past the primary's end that
+ * no log page wrote would be zeros, which is no hive data, so a log that
+ * claims more than it carries is refused before anything is allocated. */
+
+/* The transaction logs of hive H are H + one of these, any case, in the
+ * order they are read and handed to replay (the dual logs first; .LOG is
+ * the single log of Windows 2000..Vista, an empty artifact later).  One
+ * list for inspect, prepare and hive-recover. */
+extern const char *const ow_hive_log_suffixes[];   /* NULL-terminated */
+#define OW_HIVE_NLOG_SUFFIXES 3u
 
 struct ow_regf_header {             /* parsed base block */
   uint32_t seq1, seq2;              /* primary / secondary sequence numbers */
@@ -53,6 +69,8 @@ enum ow_hive_state {
   OW_HIVE_DIRTY_RECOVERABLE,    /* logs hold valid entries newer than the primary */
   OW_HIVE_DIRTY_NO_LOGS,        /* dirty, but no log has anything to replay */
   OW_HIVE_DIRTY_UNRECOVERABLE,  /* logs present but invalid / primary unusable */
+  OW_HIVE_CORRUPT,              /* not a usable primary hive file (too short, a
+                                 * log, broken hive bins): nothing to replay */
 };
 struct ow_hivelog_buf { const char *name; const void *data; size_t len; };  /* one log file */
 struct ow_hivelog_report {
@@ -63,17 +81,27 @@ struct ow_hivelog_report {
   char *reason;                 /* human text: why unrecoverable / what was found; malloc'd */
 };
 /* Assess without modifying anything. LOGS may be empty. Returns 0 and fills
- * REP (free reason).  -1 only when PRIMARY is not a hive at all (EINVAL) or
- * on allocation failure. */
+ * REP (free reason), also for a file that is no usable hive (state
+ * OW_HIVE_CORRUPT).  -1 only on bad arguments or allocation failure.
+ * This is the one validation of hive bytes: base block, file type, size
+ * and the hive-bins chain, for every state. */
 int ow_hivelog_assess (const void *primary, size_t plen, const struct ow_hivelog_buf *logs,
                        size_t nlogs, struct ow_hivelog_report *rep);
 /* Replay into a new malloc'd buffer *OUT (*OUTLEN).  Clean hive: copy
  * unchanged, entries 0.  Dirty with nothing to replay: the primary with its
- * sequence numbers made equal (past anything in the logs).  Unrecoverable:
- * -1 with ow_err_unsafe(EINVAL, "...") and REP still filled. */
+ * sequence numbers made equal (past anything in the logs).  Unrecoverable
+ * or corrupt: -1 with ow_err_unsafe(EINVAL, "...") and REP still filled. */
 int ow_hivelog_replay (const void *primary, size_t plen, const struct ow_hivelog_buf *logs,
                        size_t nlogs, void **out, size_t *outlen, struct ow_hivelog_report *rep);
 const char *ow_hive_state_name (enum ow_hive_state s); /* "clean", "dirty-recoverable", ... */
+
+/* ---- hive.c ----------------------------------------------------------- */
+struct ow_hive;
+/* Like ow_hive_from_memory, but takes DATA (malloc'd) and frees it as soon
+ * as the private copy is made, before hivex opens it: at most two copies of
+ * a hive are in memory at any time (ours, and hivex's when writable). */
+struct ow_hive *ow_hive_from_buffer (void *data, size_t len, const char *name,
+                                     unsigned flags);
 
 /* ---- marvin32.c ------------------------------------------------------- */
 /* Marvin32 (the hash of .NET and of the Windows registry logs): 64-bit

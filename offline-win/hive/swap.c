@@ -23,9 +23,8 @@
 #define SUFFIX_TMP    ".ce-tmp"
 #define SUFFIX_NEW    ".ce-new"
 #define SUFFIX_BACKUP ".ce-backup"
-/* Transaction logs of a hive: .LOG (Windows XP..7) and the dual logs of
- * Vista and later. */
-static const char *const log_suffixes[] = { ".LOG", ".LOG1", ".LOG2", NULL };
+/* Transaction logs of a hive: the one list, ow_hive_log_suffixes (hivelog.h). */
+#define log_suffixes ow_hive_log_suffixes
 
 struct names {
   char *hive, *tmp, *new_, *backup;

@@ -52,6 +52,10 @@ check_verdict (struct engine *e)
 
   if (json_is_true (json_object_get (v, "writable")))
     return 0;
+  /* A volume that could not be read is a failure (exit 1), not a verdict. */
+  if ((pr = json_object_get (e->inspect, "error")) != NULL)
+    return ow_err (EIO, "%s: not prepared, nothing was written: %s", ow_disk_spec (e->disk),
+                   json_string_value (json_object_get (pr, "message")));
   f = open_memstream (&msg, &len);
   if (f == NULL)
     return ow_err (ENOMEM, "out of memory");

@@ -8,9 +8,7 @@
 #include "hive/hivelog.h"
 #include "win.h"
 
-/* .LOG is the pre-Vista single log; .LOG1/.LOG2 the dual logs. */
-static const char *const log_suffixes[] = { ".LOG", ".LOG1", ".LOG2", NULL };
-#define MAX_LOGS 3
+#define MAX_LOGS OW_HIVE_NLOG_SUFFIXES
 
 struct loaded {
   void *data[MAX_LOGS];
@@ -41,12 +39,12 @@ static int
 read_logs (struct ow_win_ctx *c, const char *dir, char **entries,
            const char *name, struct loaded *l, json_t *logs_json)
 {
-  for (size_t i = 0; log_suffixes[i]; i++) {
+  for (size_t i = 0; ow_hive_log_suffixes[i] && l->n < MAX_LOGS; i++) {
     char *want = NULL, *path = NULL;
     const char *real;
     size_t len;
 
-    if (asprintf (&want, "%s%s", name, log_suffixes[i]) == -1)
+    if (asprintf (&want, "%s%s", name, ow_hive_log_suffixes[i]) == -1)
       return ow_err (ENOMEM, "out of memory");
     real = find_name (entries, want);
     free (want);
@@ -54,7 +52,7 @@ read_logs (struct ow_win_ctx *c, const char *dir, char **entries,
       continue;
     if (asprintf (&path, "%s/%s", dir, real) == -1)
       return ow_err (ENOMEM, "out of memory");
-    if (ow_file_read (c->vol, path, OW_MAX_HIVE_FILE, &l->data[l->n], &len) == -1) {
+    if (ow_file_read (c->vol, path, MAX_LOG_SIZE, &l->data[l->n], &len) == -1) {
       free (path);
       return -1;
     }
@@ -97,21 +95,20 @@ ow_win_load_hive (struct ow_win_ctx *c, const char *name, char **entries,
   }
   json_object_set_new (info, "present", json_true ());
   json_object_set_new (info, "path", json_string (path));
-  if (ow_file_read (c->vol, path, OW_MAX_HIVE_FILE, &primary, &plen) == -1 ||
+  if (ow_file_read (c->vol, path, MAX_HIVE_SIZE, &primary, &plen) == -1 ||
       read_logs (c, dir, entries, name, &logs, logs_json) == -1) {
     ow_win_problem (c->problems, "hive-unreadable", "%s", ow_error_message ());
     goto out;
   }
   json_object_set_new (info, "size", json_integer ((json_int_t) plen));
-  if (ow_regf_parse_header (primary, plen, &hdr) == -1) {
-    json_object_set_new (info, "state", json_string ("corrupt"));
-    ow_win_problem (c->problems, "hive-corrupt", "%s is not a registry hive (%s): restore "
-                    "the image from a good copy", path, ow_error_message ());
-    goto out;
+  if (ow_regf_parse_header (primary, plen, &hdr) == 0) {
+    json_object_set_new (info, "sequence", json_pack ("[I,I]", (json_int_t) hdr.seq1,
+                                                      (json_int_t) hdr.seq2));
+    json_object_set_new (info, "checksumOk", json_boolean (hdr.checksum_ok));
   }
-  json_object_set_new (info, "sequence", json_pack ("[I,I]", (json_int_t) hdr.seq1,
-                                                    (json_int_t) hdr.seq2));
-  json_object_set_new (info, "checksumOk", json_boolean (hdr.checksum_ok));
+  else
+    ow_error_clear ();
+  /* The one validation of hive bytes (hive/hivelog.h), as hive-recover. */
   if (ow_hivelog_assess (primary, plen, logs.bufs, logs.n, &rep) == -1) {
     ow_win_problem (c->problems, "hive-unreadable", "%s: %s", path, ow_error_message ());
     goto out;
@@ -122,6 +119,9 @@ ow_win_load_hive (struct ow_win_ctx *c, const char *name, char **entries,
   if (rep.reason)
     json_object_set_new (info, "reason", json_string (rep.reason));
 
+  /* Each branch hands its buffer over, so that at most two copies of the
+   * hive are in memory at once (the replay buffer and the primary while
+   * replaying; then our private copy and hivex's). */
   switch (rep.state) {
   case OW_HIVE_DIRTY_RECOVERABLE:
     /* Read what Windows would read: the logs replayed over the primary. */
@@ -131,24 +131,42 @@ ow_win_load_hive (struct ow_win_ctx *c, const char *name, char **entries,
       ow_win_problem (c->problems, "hive-unrecoverable", "%s: %s", path, ow_error_message ());
       goto out;
     }
+    free (primary);
+    primary = NULL;
+    free_logs (&logs);
     json_object_set_new (info, "view", json_string ("replayed"));
-    hv = ow_hive_from_memory (replayed, rlen, path, flags);
+    hv = ow_hive_from_buffer (replayed, rlen, path, flags);
+    replayed = NULL;
     break;
+  case OW_HIVE_CORRUPT:
+    ow_win_problem (c->problems, "hive-corrupt", "%s is not a usable registry hive (%s): "
+                    "restore it from a backup or the image from a good copy", path,
+                    rep.reason ? rep.reason : "invalid");
+    goto out;
   case OW_HIVE_DIRTY_UNRECOVERABLE:
+    /* The reason says what is wrong: damaged logs, or a damaged base block
+     * with no log at all. */
     ow_win_problem (c->problems, "hive-unrecoverable",
-                    "%s: its transaction logs cannot be replayed (%s): boot Windows once and "
-                    "shut it down fully so it folds them in", path,
+                    "%s cannot be brought up to date (%s): boot Windows once and shut it "
+                    "down fully, or restore the hive from a backup", path,
                     rep.reason ? rep.reason : "invalid log");
-    hv = ow_hive_from_memory (primary, plen, path, 0);
+    free_logs (&logs);
+    hv = ow_hive_from_buffer (primary, plen, path, 0);
+    primary = NULL;
     break;
   case OW_HIVE_DIRTY_NO_LOGS:
-    /* Nothing to replay: Windows itself would use the primary as it is. */
+    /* Nothing to replay: the primary is used as it is (docs/ce-offline.md,
+     * "Dirty hives"); the replay check proved its hive bins intact. */
   default:
+    free_logs (&logs);
     json_object_set_new (info, "view", json_string ("primary"));
-    hv = ow_hive_from_memory (primary, plen, path, flags);
+    hv = ow_hive_from_buffer (primary, plen, path, flags);
+    primary = NULL;
   }
   if (hv == NULL) {
     json_object_set_new (info, "state", json_string ("corrupt"));
+    /* The replay check passed, hivex still refused: say so, not "clean". */
+    json_object_set_new (info, "reason", json_string (ow_error_message ()));
     ow_win_problem (c->problems, "hive-corrupt", "%s", ow_error_message ());
   }
 

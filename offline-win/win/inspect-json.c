@@ -73,6 +73,13 @@ ow_inspect_json_disk (struct ow_disk *disk)
 
   if (doc == NULL)
     return NULL;
+  if (json_object_get (doc, "error") != NULL) {
+    /* Same rule as the CLI's exit 1: a volume could not be read. */
+    ow_err (EIO, "%s", json_string_value (json_object_get (json_object_get (doc, "error"),
+                                                           "message")));
+    json_decref (doc);
+    return NULL;
+  }
   text = json_dumps (doc, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
   json_decref (doc);
   if (text == NULL)

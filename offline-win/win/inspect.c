@@ -142,11 +142,27 @@ note_bcd (struct ow_volume *vol, const struct ow_partition *p, json_t *pj, json_
   free (path);
 }
 
+/* The first volume that could not be read makes the whole inspection a
+ * failure (exit 1), reported in the document's "error". */
+static void
+note_io_error (json_t **err, const struct ow_partition *p, const char *msg)
+{
+  if (*err != NULL)
+    return;
+  *err = json_object ();
+  json_object_set_new (*err, "code", json_string ("volume-unreadable"));
+  json_object_set_new (*err, "partition", json_integer (p->number));
+  json_object_set_new (*err, "message",
+                       json_sprintf ("partition %u cannot be read (%s): check the disk and "
+                                     "how it is attached (NBD server, device), then retry",
+                                     p->number, msg));
+}
+
 json_t *
 ow_inspect (struct ow_disk *disk)
 {
   struct ow_ptable *pt = ow_ptable_read (disk);
-  json_t *doc, *parts, *wins, *problems, *bcd = NULL, *efi = NULL;
+  json_t *doc, *parts, *wins, *problems, *bcd = NULL, *efi = NULL, *io_error = NULL;
   size_t bitlocker = 0;
 
   if (pt == NULL)
@@ -168,6 +184,7 @@ ow_inspect (struct ow_disk *disk)
       continue;
     if (ow_fs_probe (disk, p->start, p->size, &fs) == -1) {
       json_object_set_new (pj, "error", json_string (ow_error_message ()));
+      note_io_error (&io_error, p, ow_error_message ());
       continue;
     }
     json_object_set_new (pj, "filesystem", json_string (ow_fs_type_name (fs)));
@@ -191,6 +208,10 @@ ow_inspect (struct ow_disk *disk)
     vol = ow_volume_open (disk, p->start, p->size, 0);
     if (vol == NULL) {
       json_object_set_new (pj, "error", json_string (ow_error_message ()));
+      /* A refusal (BitLocker...) is a verdict; anything else means the
+       * volume could not be read, and "no Windows" would be a guess. */
+      if (ow_error_class () == OW_ERR_FAILED)
+        note_io_error (&io_error, p, ow_error_message ());
       continue;
     }
     ow_json_set_str_take (pj, "label", ow_volume_label (vol));
@@ -221,7 +242,10 @@ ow_inspect (struct ow_disk *disk)
     json_object_set (json_array_get (wins, w), "bcd", bcd ? bcd : json_null ());
   json_decref (bcd);
 
-  if (json_array_size (wins) == 0 && bitlocker == 0)
+  if (io_error != NULL)
+    ow_win_problem (problems, "volume-unreadable", "%s",
+                    json_string_value (json_object_get (io_error, "message")));
+  else if (json_array_size (wins) == 0 && bitlocker == 0)
     ow_win_problem (problems, "no-windows", "no Windows installation found on %s",
                     ow_disk_spec (disk));
   else if (json_array_size (wins) > 1)
@@ -235,6 +259,8 @@ ow_inspect (struct ow_disk *disk)
                                                   (json_int_t) json_array_size (wins),
                                                   "writable", json_array_size (problems) == 0,
                                                   "problems", problems));
+  if (io_error != NULL)
+    json_object_set_new (doc, "error", io_error);
   ow_ptable_free (pt);
   return doc;
 }

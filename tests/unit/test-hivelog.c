@@ -453,6 +453,9 @@ test_truncated_logs (void **state)
   assert_int_equal (replay2 ((struct blob) { d.primary.data, 4095 }, d.log1, d.log2,
                              &out, &outlen, &rep), -1);
   assert_int_equal (errno, EINVAL);
+  assert_int_equal (rep.state, OW_HIVE_CORRUPT);
+  assert_non_null (strstr (rep.reason, "only 4095 bytes"));
+  free (rep.reason);
   free_newdirty (&d);
 }
 
@@ -547,10 +550,13 @@ test_clean_and_no_logs (void **state)
   free (rep.reason);
   free (p2.data);
 
-  /* Not a hive at all. */
+  /* Not a hive at all: assessed as such, not a failure. */
   uint8_t junk[8192] = { 0 };
-  assert_int_equal (ow_hivelog_assess (junk, sizeof junk, NULL, 0, &rep), -1);
-  assert_int_equal (errno, EINVAL);
+  assert_int_equal (ow_hivelog_assess (junk, sizeof junk, NULL, 0, &rep), 0);
+  assert_int_equal (rep.state, OW_HIVE_CORRUPT);
+  assert_non_null (strstr (rep.reason, "not a registry hive"));
+  free (rep.reason);
+  assert_string_equal (ow_hive_state_name (OW_HIVE_CORRUPT), "corrupt");
   assert_string_equal (ow_hive_state_name (OW_HIVE_DIRTY_NO_LOGS), "dirty-no-logs");
   free (sam.data);
   free_newdirty (&d);
@@ -583,6 +589,90 @@ test_real_system_hive_grows (void **state)
   free (p.data); free (l1.data); free (l2.data);
 }
 
+/* ---- the one validation (hive-recover, inspect and prepare) ------------- */
+
+/* Assess BUF and replay it (no logs): both must say corrupt, with WHY. */
+static void
+expect_corrupt (const void *buf, size_t len, const char *why)
+{
+  struct ow_hivelog_report rep;
+  void *out = NULL;
+  size_t outlen = 0;
+
+  assert_int_equal (ow_hivelog_assess (buf, len, NULL, 0, &rep), 0);
+  assert_int_equal (rep.state, OW_HIVE_CORRUPT);
+  if (!strstr (rep.reason, why))
+    fail_msg ("reason '%s' does not say '%s'", rep.reason, why);
+  free (rep.reason);
+  assert_int_equal (ow_hivelog_replay (buf, len, NULL, 0, &out, &outlen, &rep), -1);
+  assert_int_equal (ow_error_class (), OW_ERR_UNSAFE);
+  assert_null (out);
+  assert_int_equal (rep.state, OW_HIVE_CORRUPT);
+  free (rep.reason);
+}
+
+static void
+test_clean_hive_checked_like_a_replay (void **state)
+{
+  struct blob sam = load_xz ("real-hives/SAM.xz");   /* clean, 0x5000 of hive bins */
+  struct blob b;
+  (void) state;
+
+  /* Cut inside its hive bins: was "clean", a copy hivex refuses. */
+  expect_corrupt (sam.data, 12000, "truncated: its base block says 20480 bytes of hive bins "
+                  "follow it, the file holds only 7904");
+  /* A broken hive bin (signature of the second bin). */
+  b = dup_blob (sam);
+  memcpy (b.data + 4096 + 4096, "HBIN", 4);
+  expect_corrupt (b.data, b.len, "broken at file offset 8192");
+  free (b.data);
+  /* Base block claiming a hive-bins size that is no multiple of 4096. */
+  b = dup_blob (sam);
+  ow_put_le32 (b.data + 40, 0x5001);
+  ow_put_le32 (b.data + 508, ow_regf_checksum (b.data));
+  expect_corrupt (b.data, b.len, "invalid hive-bins size of 20481");
+  free (b.data);
+  free (sam.data);
+}
+
+static void
+test_log_is_not_a_hive (void **state)
+{
+  struct blob newlog = load_xz ("real-hives/SYSTEM_B.LOG1.xz");
+  struct blob oldlog = load_xz ("dirty-hives/OldDirtyHive/OldDirtyHive.LOG1.xz");
+  (void) state;
+
+  expect_corrupt (newlog.data, newlog.len, "file type 6: this is a new-format transaction log");
+  expect_corrupt (oldlog.data, oldlog.len, "file type 1: this is an old-format transaction log");
+  free (newlog.data);
+  free (oldlog.data);
+}
+
+/* A log entry that claims a hive far larger than anything the logs carry
+ * is refused before the memory is taken (was: 256 MiB allocated, zeroed). */
+static void
+test_growth_bound (void **state)
+{
+  struct newdirty d = load_newdirty ();
+  struct ow_hivelog_report rep;
+  struct blob l2 = dup_blob (d.log2);
+  void *out = NULL;
+  size_t outlen = 0;
+  (void) state;
+
+  ow_put_le32 (l2.data + 0x2000 + 16, UINT32_C (256) << 20);   /* entry 4's hive-bins size */
+  rehash (l2.data, 0x2000);
+  assert_int_equal (replay2 (d.primary, d.log1, l2, &out, &outlen, &rep), -1);
+  assert_int_equal (ow_error_class (), OW_ERR_UNSAFE);
+  assert_null (out);
+  assert_int_equal (rep.state, OW_HIVE_DIRTY_UNRECOVERABLE);
+  if (!strstr (rep.reason, "would grow the hive to 268439552 bytes"))
+    fail_msg ("reason: %s", rep.reason);
+  free (rep.reason);
+  free (l2.data);
+  free_newdirty (&d);
+}
+
 int
 main (void)
 {
@@ -599,6 +689,9 @@ main (void)
     cmocka_unit_test (test_old_format),
     cmocka_unit_test (test_clean_and_no_logs),
     cmocka_unit_test (test_real_system_hive_grows),
+    cmocka_unit_test (test_clean_hive_checked_like_a_replay),
+    cmocka_unit_test (test_log_is_not_a_hive),
+    cmocka_unit_test (test_growth_bound),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
