@@ -7,6 +7,7 @@
 #                               hand-made seeds, inputs that once crashed) plus seeds
 #                               made from the fixtures and tests/data
 #   fuzz_run TARGET DIR ARGS... run the fuzzer on DIR; a crash, leak or timeout FAILS
+#   fuzz_check TARGET           all of the above, FUZZ_RUNS (per target) runs: a test
 FUZZ_CC=${FUZZ_CC:-clang}
 
 fuzz_require_libfuzzer() {
@@ -117,6 +118,8 @@ fuzz_seeds() {
       mkntfs -F -q -f -s 512 -c 512 -H 1 -S 1 -p 0 "$img" >/dev/null 2>&1 ||
         fail "mkntfs of the seed volume"
       "$FIXTOOLS/ntfs-populate" "$img" "$tree" || fail "ntfs-populate of the seed volume"
+      # Without the backup boot sector (the last one) the trailing zeros go.
+      truncate -s -512 "$img"
       _fuzz_trim "$img" >"$dir/volume" ;;
     agent-jobdoc) ;;  # committed seeds only
     *) fail "fuzz_seeds: unknown target $t" ;;
@@ -130,4 +133,35 @@ fuzz_run() {
     { tail -n 40 "$TMP/fuzz-$t.log"; fail "fuzz-$t found a crash, a leak or a timeout"; }
   grep -E '^stat::number_of_executed_units|^Done [0-9]+ runs' "$TMP/fuzz-$t.log" ||
     { tail -n 20 "$TMP/fuzz-$t.log"; fail "fuzz-$t did not run"; }
+}
+
+# Per target: the runs `make check` does (a count, not a time, so that a
+# slow machine runs the same inputs; each takes seconds here) and the
+# options of every run (inputs as large as the seeds).
+fuzz_runs() {
+  case $1 in
+    fw-rule) echo 200000 ;;
+    gpo-ini|agent-jobdoc) echo 20000 ;;
+    hivelog|ptable) echo 5000 ;;
+    fat) echo 2000 ;;
+    ntfs-names) echo 1000 ;;
+  esac
+}
+fuzz_opts() {
+  case $1 in
+    hivelog) echo -max_len=400000 -rss_limit_mb=2048 ;;
+    ptable) echo -max_len=65536 ;;
+    agent-jobdoc|fw-rule|gpo-ini) echo -max_len=4096 ;;
+    fat) echo -max_len=400000 ;;
+    ntfs-names) echo -max_len=2097152 ;;
+  esac
+}
+
+fuzz_check() {
+  local t=$1
+  fuzz_require_libfuzzer
+  fuzz_build "$t"
+  fuzz_seeds "$t" "$TMP/corpus"
+  # shellcheck disable=SC2046
+  fuzz_run "$t" "$TMP/corpus" -runs="${CE_FUZZ_RUNS:-$(fuzz_runs "$t")}" $(fuzz_opts "$t")
 }

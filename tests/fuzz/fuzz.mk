@@ -42,6 +42,6 @@ fuzz-lib: $(FUZZ_LIB_BINS)
 # Every target for FUZZ_SECONDS each, one after the other, at low priority;
 # the corpora grow in $(BUILD)/fuzz/corpus/ (docs/BENCHMARKS.md).
 FUZZ_SECONDS ?= 600
-fuzz-long: fuzz
-	CE_BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-long $(patsubst tests/fuzz/%.c,%,$(FUZZ_LIB_SRCS))
+fuzz-long: fuzz test-progs
+	CE_BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-long $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_LIB_SRCS))
 endif
