@@ -142,7 +142,7 @@ fuzz_runs() {
   case $1 in
     fw-rule) echo 200000 ;;
     gpo-ini|agent-jobdoc) echo 20000 ;;
-    hivelog|ptable) echo 5000 ;;
+    hivelog|ptable) echo 2000 ;;
     fat) echo 2000 ;;
     ntfs-names) echo 1000 ;;
   esac
