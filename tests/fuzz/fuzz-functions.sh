@@ -141,9 +141,10 @@ fuzz_run() {
 fuzz_runs() {
   case $1 in
     fw-rule) echo 200000 ;;
-    gpo-ini|agent-jobdoc) echo 20000 ;;
+    agent-jobdoc) echo 20000 ;;
+    gpo-ini) echo 10000 ;;
     hivelog|ptable) echo 2000 ;;
-    fat) echo 2000 ;;
+    fat) echo 1000 ;;
     ntfs-names) echo 1000 ;;
   esac
 }
