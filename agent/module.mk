@@ -43,17 +43,21 @@ $(BUILD)/tests/progs/agent-%: $(BUILD)/tests/progs/agent-%.o $(AGENT_LIB_OBJS) $
 	$(CC) $(LDFLAGS) -o $@ $< $(AGENT_LIB_OBJS) $(OW_LIB) $(PKG_LIBS) $(AGENT_PKG_LIBS) \
 	  $(shell pkg-config --libs cmocka)
 
-# libFuzzer target for the job-document parser (needs clang).  The parser
-# sources are compiled here with coverage; nothing else is linked in.
-FUZZ_CC ?= clang
-FUZZ_JOBDOC := $(BUILD)/fuzz/fuzz-jobdoc
-FUZZ_JOBDOC_SRCS := tests/fuzz/fuzz-jobdoc.c agent/jobs/jobdoc.c agent/share/smb-url.c agent/util/error.c \
-  $(wildcard offline-win/job/*.c) offline-win/util/error.c offline-win/util/debug.c offline-win/util/strv.c
+# libFuzzer targets of agent parsers (tests/fuzz/fuzz-agent-*.c, clang): the
+# agent's own source list built with coverage like the library's
+# (tests/fuzz/fuzz.mk), linked against both.
+include tests/fuzz/fuzz.mk
+FUZZ_AGENT_LIB  := $(BUILD)/fuzz/libagent.a
+FUZZ_AGENT_OBJS := $(filter-out $(FUZZ_OBJ)/agent/main.o,$(AGENT_SRCS:%.c=$(FUZZ_OBJ)/%.o))
+FUZZ_AGENT_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz-agent-*.c))
+$(FUZZ_AGENT_OBJS) $(FUZZ_AGENT_BINS:$(BUILD)/fuzz/%=$(FUZZ_OBJ)/tests/fuzz/%.o): \
+  CPPFLAGS += -Iagent $(AGENT_PKG_CFLAGS)
+$(FUZZ_AGENT_LIB): $(FUZZ_AGENT_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+$(FUZZ_AGENT_BINS): $(BUILD)/fuzz/%: $(FUZZ_OBJ)/tests/fuzz/%.o $(FUZZ_AGENT_LIB) $(FUZZ_OW_LIB)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $< $(FUZZ_AGENT_LIB) $(FUZZ_OW_LIB) $(PKG_LIBS) $(AGENT_PKG_LIBS)
 .PHONY: fuzz-agent
 fuzz: fuzz-agent
-fuzz-agent: $(FUZZ_JOBDOC)
-$(FUZZ_JOBDOC): $(FUZZ_JOBDOC_SRCS) agent/agent.h agent/share/share.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
-	  -Ioffline-win/include -Ioffline-win -Iagent $(AGENT_PKG_CFLAGS) -o $@ \
-	  $(FUZZ_JOBDOC_SRCS) $(shell pkg-config --libs jansson)
+fuzz-agent: $(FUZZ_AGENT_BINS)

@@ -17,25 +17,8 @@ $(BUILD)/tests/fixtures/%: $(BUILD)/tests/fixtures/%.o $(OW_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(OW_LIB) $(PKG_LIBS)
 
-# libFuzzer targets of the library's parsers of untrusted bytes (clang).
-# `make fuzz` builds them; tests/test-fuzz-*.sh run each briefly.
-FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
-  -Ioffline-win/include -Ioffline-win
-FUZZ_HIVELOG_SRCS := tests/fuzz/fuzz-hivelog.c offline-win/hive/hivelog.c offline-win/hive/regf.c \
-  offline-win/hive/marvin32.c offline-win/util/error.c offline-win/util/debug.c
-FUZZ_PTABLE_SRCS := tests/fuzz/fuzz-ptable.c $(wildcard offline-win/part/*.c offline-win/disk/*.c offline-win/fat/*.c) \
-  offline-win/util/error.c offline-win/util/debug.c offline-win/util/crc32.c \
-  offline-win/util/utf16.c offline-win/util/strv.c
-.PHONY: fuzz-lib
-fuzz: fuzz-lib
-fuzz-lib: $(BUILD)/fuzz/fuzz-hivelog $(BUILD)/fuzz/fuzz-ptable
-$(BUILD)/fuzz/fuzz-hivelog: $(FUZZ_HIVELOG_SRCS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -DMAX_HIVE_SIZE='(UINT32_C(64) << 20)' -o $@ $(FUZZ_HIVELOG_SRCS)
-$(BUILD)/fuzz/fuzz-ptable: $(FUZZ_PTABLE_SRCS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_PTABLE_SRCS) $(shell pkg-config --libs libnbd)
+# libFuzzer targets (tests/fuzz/fuzz.mk; agent/module.mk includes it first).
+include tests/fuzz/fuzz.mk
 
 # Fault injection into the real libnbd for the NBD transport restriction.
 $(BUILD)/tests/unit/test-disk-nbd-transports: LDFLAGS += \

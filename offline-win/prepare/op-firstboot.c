@@ -385,15 +385,24 @@ ow_fb_gpt_merge (const char *old, bool bump, bool *changed)
   if (lines_split (old ? old : "", &l) == -1)
     return NULL;
   if (!find_section (&l, "General", &s, &e)) {
-    if (lines_insert (&l, 0, "[General]") == -1)
+    /* Before the first section: lines above it are in no section, and
+     * must not become part of [General] (found by fuzzing). */
+    size_t at = 0;
+    while (at < l.n && !is_section (l.v[at], NULL))
+      at++;
+    if (lines_insert (&l, at, "[General]") == -1)
       goto out;
-    s = e = 1;
+    s = e = at + 1;
   }
+  /* A key given twice: the first counts, as ow_fb_ini_get reads it. */
   for (size_t i = s; i < e; i++) {
-    if (key_value (l.v[i], "gPCMachineExtensionNames"))
-      ext = key_value (l.v[i], "gPCMachineExtensionNames"), ext_at = i;
-    else if (key_value (l.v[i], "Version"))
-      ver = key_value (l.v[i], "Version"), ver_at = i;
+    const char *v;
+    if ((v = key_value (l.v[i], "gPCMachineExtensionNames")) != NULL) {
+      if (ext == NULL)
+        ext = v, ext_at = i;
+    }
+    else if ((v = key_value (l.v[i], "Version")) != NULL && ver == NULL)
+      ver = v, ver_at = i;
   }
   merged = ow_fb_ext_merge (ext ? ext : "");
   if (merged == NULL)
@@ -515,7 +524,7 @@ ow_fb_scripts_merge (const char *old, const char *cmdline, const char *params,
   size_t s, e;
   long ours = -1, idx = 0;
   const char *what, *value;
-  bool same_cmd = false, same_par = false;
+  bool same_cmd = false, same_par = false, seen_cmd = false, seen_par = false;
   char *out = NULL;
 
   *changed = *had_ours = false;
@@ -530,13 +539,14 @@ ow_fb_scripts_merge (const char *old, const char *cmdline, const char *params,
     if (entry_index (l.v[i], &what, &value) >= 0 && strcmp (what, "Parameters") == 0
         && strcasestr (value, RUNNER_MARKER))
       ours = entry_index (l.v[i], &what, &value);
+  /* The first line of each kind counts: the one set_entry replaces. */
   for (size_t i = s; i < e && ours >= 0; i++) {
     if (entry_index (l.v[i], &what, &value) != ours)
       continue;
-    if (strcmp (what, "CmdLine") == 0)
-      same_cmd = strcmp (value, cmdline) == 0;
-    else
-      same_par = strcmp (value, params) == 0;
+    if (strcmp (what, "CmdLine") == 0 && !seen_cmd)
+      same_cmd = strcmp (value, cmdline) == 0, seen_cmd = true;
+    else if (strcmp (what, "Parameters") == 0 && !seen_par)
+      same_par = strcmp (value, params) == 0, seen_par = true;
   }
   *had_ours = ours >= 0;
   if (ours >= 0 && same_cmd && same_par) {

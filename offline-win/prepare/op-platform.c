@@ -24,6 +24,7 @@ static const char *const platform_names[] = {
 /* Entry points for the tests (not in prepare.h: the lead owns it). */
 json_t *ow_platforms_parse (const char *data, size_t len);
 json_t *ow_platforms_load (void);
+char *ow_platform_rule_enable (const char *rule, json_t *groups, bool *member);
 
 /* ---- data file validation ------------------------------------------ */
 
@@ -478,14 +479,16 @@ field_is (const char *f, const char *name, const char **val)
 }
 
 /* RULE enabled: a copy with Active=TRUE, or NULL if nothing to change
- * (*MEMBER says whether the rule belongs to one of GROUPS). */
-static char *
-rule_enable (const char *rule, json_t *groups, bool *member)
+ * (*MEMBER says whether the rule belongs to one of GROUPS).  Every Active
+ * field is set: a rule string from the disk may hold more than one, and
+ * whichever the firewall reads must say TRUE (found by fuzzing). */
+char *
+ow_platform_rule_enable (const char *rule, json_t *groups, bool *member)
 {
   char *copy = strdup (rule), *f[MAX_RULE_FIELDS], *out = NULL;
+  bool off[MAX_RULE_FIELDS];
   const char *val;
-  int n, active = -1;
-  size_t len;
+  int n, inactive = 0;
 
   *member = false;
   if (copy == NULL)
@@ -494,19 +497,16 @@ rule_enable (const char *rule, json_t *groups, bool *member)
   for (int i = 0; i < n; i++) {
     if (field_is (f[i], "EmbedCtxt", &val) && in_list (groups, val))
       *member = true;
-    if (field_is (f[i], "Active", &val) && strcasecmp (val, "TRUE") != 0)
-      active = i;
+    off[i] = field_is (f[i], "Active", &val) && strcasecmp (val, "TRUE") != 0;
+    inactive += off[i];
   }
-  if (*member && active >= 0) {
-    len = strlen (rule) + sizeof "Active=TRUE";
-    out = malloc (len);
-    if (out) {
-      out[0] = '\0';
-      for (int i = 0; i < n; i++) {
-        strcat (out, i == active ? "Active=TRUE" : f[i]);
-        if (i + 1 < n)
-          strcat (out, "|");
-      }
+  /* The shortest field replaced, "Active=", grows by 4 bytes. */
+  if (*member && inactive > 0 && (out = malloc (strlen (rule) + 4 * (size_t) inactive + 1))) {
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+      strcat (out, off[i] ? "Active=TRUE" : f[i]);
+      if (i + 1 < n)
+        strcat (out, "|");
     }
   }
   free (copy);
@@ -533,7 +533,7 @@ enable_group (struct ow_plan *plan, struct ow_hive *hv, const char *key,
     r = ow_hive_get_raw (hv, key, names[i], &t, &d, &len);
     if (r == 1 && (t == OW_REG_SZ || t == OW_REG_EXPAND_SZ)
         && (s = ow_reg_decode_sz (d, len)) != NULL) {
-      on = rule_enable (s, groups, &member);
+      on = ow_platform_rule_enable (s, groups, &member);
       *seen += member;
       r = on ? ow_plan_reg_set_string (plan, "rdp", hv, "SYSTEM", key, names[i], t, on) : 0;
       free (on);

@@ -7,23 +7,11 @@
  * .LOG1 length (LE), then the primary, .LOG1 and, with the rest, .LOG2.
  * Lengths beyond the input are clipped.
  *
- * Not built by default.  Build and run from the top of the tree:
+ * Built by `make fuzz` (tests/fuzz/fuzz.mk); seeded and run by
+ * tests/test-fuzz-hive-replay-survives-mutated-logs.sh (tests/fuzz/fuzz-functions.sh
+ * puts the dirty hives of tests/data in the layout above).
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *     -DMAX_HIVE_SIZE='(UINT32_C(64) << 20)' -Ioffline-win/include -Ioffline-win \
- *     tests/fuzz/fuzz-hivelog.c offline-win/hive/hivelog.c offline-win/hive/regf.c \
- *     offline-win/hive/marvin32.c offline-win/util/error.c offline-win/util/debug.c \
- *     -o build/fuzz-hivelog
- *   mkdir -p build/fuzz-hivelog-corpus
- *   # seed: the NewDirtyHive1 test data in the input layout above
- *   d=tests/data/dirty-hives/NewDirtyHive1; t=$(mktemp -d)
- *   for f in NewDirtyHive NewDirtyHive.LOG1 NewDirtyHive.LOG2; do xz -dc $d/$f.xz >$t/$f; done
- *   perl -e 'print pack("CVV", 0, -s $ARGV[0], -s $ARGV[1])' $t/NewDirtyHive \
- *     $t/NewDirtyHive.LOG1 >build/fuzz-hivelog-corpus/seed
- *   cat $t/NewDirtyHive $t/NewDirtyHive.LOG1 $t/NewDirtyHive.LOG2 >>build/fuzz-hivelog-corpus/seed
- *   build/fuzz-hivelog -max_len=400000 -rss_limit_mb=2048 build/fuzz-hivelog-corpus
- *
- * (MAX_HIVE_SIZE is lowered so that a fuzzed hive-bins size cannot make a
+ * (MAX_HIVE_SIZE is lowered, for the fuzz build only, so that a fuzzed hive-bins size cannot make a
  * single replay allocate gigabytes.) */
 #include <stdint.h>
 #include <stdlib.h>

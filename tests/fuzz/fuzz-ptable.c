@@ -2,7 +2,7 @@
 /* libFuzzer entry point for the partition-table reader and the FAT path
  * lookup: the input is a disk image (512-byte sectors if byte 0 is even,
  * else 4096) read through the memory disk backend, and also taken as a FAT
- * volume.  Built by `make fuzz` (tests/module.mk). */
+ * volume.  Built by `make fuzz` (tests/fuzz/fuzz.mk). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer entry point for the agent's job-document parser (the body of
  * POST /v1/jobs): ce_jobdoc_parse over libofflinewin's ow_job_parse.
- * Build: make fuzz-agent (clang); run: build/fuzz/fuzz-jobdoc CORPUS_DIR. */
+ * Build: make fuzz-agent (clang, agent/module.mk); run by
+ * tests/test-agent-fuzz-jobdoc.sh. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
