@@ -53,8 +53,10 @@ uint32_t ow_crc32c (const void *buf, size_t len);
 
 /* ---- util/sha256.c --------------------------------------------------- */
 #define OW_SHA256_HEX_LEN 64
-/* Lower-case hex SHA-256 of a host file (OpenSSL EVP). */
+/* Lower-case hex SHA-256 of a host file (OpenSSL EVP); the _fd form reads
+ * FD from offset 0 with pread (its file position is left alone). */
 int ow_sha256_file (const char *path, char hex[OW_SHA256_HEX_LEN + 1]);
+int ow_sha256_fd (int fd, char hex[OW_SHA256_HEX_LEN + 1]);
 
 /* ---- disk/ ----------------------------------------------------------- */
 struct ow_disk_ops {

@@ -41,7 +41,8 @@ struct ow_change {
   char *path;
   void *content;
   size_t content_len;
-  char *source;           /* host path to copy from, instead of content */
+  char *source;           /* host file to copy from, instead of content (its name) */
+  int source_fd;          /* ...read through this descriptor, opened once (-1: none) */
   uint64_t source_len;
   char *note;             /* human explanation, optional */
 };
@@ -82,8 +83,12 @@ int ow_plan_reg_delete_key (struct ow_plan *p, const char *step, struct ow_hive 
  * (compared through VOL). CONTENT is copied. */
 int ow_plan_file_write (struct ow_plan *p, const char *step, struct ow_volume *vol,
                         const char *path, const void *content, size_t len);
+/* The same with the content of host file FD (NAME for messages): the plan
+ * keeps a duplicate of FD and the write streams from it, so what is
+ * written is the file that was read and checked, whatever NAME names by
+ * then. */
 int ow_plan_file_copy (struct ow_plan *p, const char *step, struct ow_volume *vol,
-                       const char *path, const char *host_source);
+                       const char *path, int fd, const char *name);
 int ow_plan_file_delete (struct ow_plan *p, const char *step, struct ow_volume *vol,
                          const char *path);
 void ow_plan_step (struct ow_plan *p, const char *step, enum ow_step_status st,
