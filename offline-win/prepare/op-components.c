@@ -426,7 +426,8 @@ one_component (struct ow_prep_ctx *ctx, struct ow_plan *plan, json_t *c)
                     "offline", rq.step, present, rq.field, rq.version);
     r = 0;
   }
-  else if (r == 0 && (r = check_artifact (ctx, plan, &rq, &host, &fd)) == 0)
+  else if (r == 0 && (r = check_artifact (ctx, plan, &rq, &host, &fd)) == 0
+           && (r = ow_firstboot_dirs_check (ctx, plan, rq.step)) == 0)
     r = stage (ctx, plan, &rq, host, fd);
   if (fd >= 0)
     close (fd);

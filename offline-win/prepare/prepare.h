@@ -130,6 +130,10 @@ struct ow_prep_ctx {
  * errors that must abort the whole job (I/O, out of memory); a step that
  * cannot be done records OW_STEP_FAILED and returns 0. */
 int ow_op_pagefile (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+/* op-firstboot.c: 0 if ProgramData/CE-Appliance and its runner and
+ * installer directories are absent or changeable by SYSTEM and
+ * Administrators only; 1 if not (STEP failed, with the reason); -1 error. */
+int ow_firstboot_dirs_check (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *step);
 int ow_op_vda (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 int ow_op_components (struct ow_prep_ctx *ctx, struct ow_plan *plan);   /* MISA / PVS */
 int ow_op_unjoin (struct ow_prep_ctx *ctx, struct ow_plan *plan);
