@@ -49,7 +49,7 @@ static const char *const installer_paths[] = {
   NULL,
 };
 
-/* "a.b.c.d", four decimal parts, nothing else: 0 and PARTS, or -1. */
+/* "a.b.c.d", four decimal parts and nothing else: 0 with PARTS filled, or -1. */
 static int
 parse_version (const char *s, unsigned parts[VERSION_PARTS])
 {
