@@ -296,6 +296,18 @@ void ce_upload_abort (struct ce_upload *up);
 /* Path of a stored artifact for job types; NULL if absent. */
 char *ce_artifact_path (const char *name);
 
+/* ---- artifacts/refs.c -------------------------------------------------- */
+
+/* The names in a job document's "artifacts" are in use from the job's
+ * start (hold) to its end (release): replacing one is refused (409). */
+int ce_artifacts_hold (const json_t *doc);           /* 0, or -1: out of memory */
+void ce_artifacts_release (const json_t *doc);
+/* 0 if NAME is not in use, else -1 with 409 artifactInUse in ERR. */
+int ce_artifact_check_free (const char *name, struct ce_error *err);
+/* Rename TMP to FINAL unless NAME is in use (checked under the holds' lock). */
+int ce_artifact_publish (const char *tmp, const char *final, const char *name,
+                         struct ce_error *err);
+
 /* ---- callback/callback.c ----------------------------------------------- */
 
 #define CE_CALLBACK_ATTEMPTS 5

@@ -52,9 +52,17 @@ uint32_t ow_crc32 (const void *buf, size_t len);
 uint32_t ow_crc32c (const void *buf, size_t len);
 
 /* ---- util/sha256.c --------------------------------------------------- */
+/* ntfs/sd-trust.c: 1 if PATH (which exists) can be changed only by SYSTEM
+ * and Administrators: owned by one of them, protected DACL, no other SID
+ * allowed more than read and execute.  0 if not, with the reason in *WHY
+ * (malloc'd).  -1 on error. */
+int ow_path_admin_only (struct ow_volume *v, const char *path, char **why);
+
 #define OW_SHA256_HEX_LEN 64
-/* Lower-case hex SHA-256 of a host file (OpenSSL EVP). */
+/* Lower-case hex SHA-256 of a host file (OpenSSL EVP); the _fd form reads
+ * FD from offset 0 with pread (its file position is left alone). */
 int ow_sha256_file (const char *path, char hex[OW_SHA256_HEX_LEN + 1]);
+int ow_sha256_fd (int fd, char hex[OW_SHA256_HEX_LEN + 1]);
 
 /* ---- disk/ ----------------------------------------------------------- */
 struct ow_disk_ops {

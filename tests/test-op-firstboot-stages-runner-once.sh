@@ -33,7 +33,7 @@ plan() {  # VOLUME [options] -> stdout
 # (2022.10) then never frees: a leak of the library, in test tooling only,
 # suppressed for `put` alone.
 echo 'leak:libntfs-3g.so' >"$TMP/lsan.supp"
-put() { LSAN_OPTIONS=suppressions=$TMP/lsan.supp "$H" put "$@"; }
+put() { LSAN_OPTIONS=suppressions=$TMP/lsan.supp "$H" put --protected "$@"; }
 apply() {  # VOLUME DUMPDIR: write every planned file into the volume
   local f
   (cd "$2" && find . -type f | sed 's|^\./||') | while read -r f; do

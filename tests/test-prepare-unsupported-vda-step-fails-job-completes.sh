@@ -20,21 +20,24 @@ for sub in $(printf 'cd %s\nls\n' "$u" | hivexsh "$TMP/SOFTWARE"); do
   esac
 done
 [ -n "$key" ] || fail "no VDA uninstall entry in the fixture"
-printf 'Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\%s]\n"DisplayVersion"="7.15.9000.7"\n' \
-       "$key" > "$TMP/old-vda.reg"
-hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$TMP/SOFTWARE" "$TMP/old-vda.reg"
-put "$img" $n Windows/System32/config/SOFTWARE "$TMP/SOFTWARE"
-expect_eq "$("$CE_OFFLINE" inspect --json "$img" | jq -r '.windows[0].vda.version')" 7.15.9000.7 \
-          "set-up: VDA 7.15 LTSR in the image"
-
-before=$(sha256sum < "$img")
 job "$TMP/job.json" '{"type":"prepare","xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"}]}'
-expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job.json" --json
-expect_eq "$(jq -r '.status' "$TMP/out")" complete "job status"
-expect_eq "$(jq -r '.steps[] | select(.step == "vda") | .status' "$TMP/out")" failed "vda step status"
-jq -r '.steps[] | select(.step == "vda") | .message' "$TMP/out" > "$TMP/msg"
-expect_grep '7\.15\.9000\.7 is not supported' "$TMP/msg" "reason names the version"
-expect_eq "$(sha256sum < "$img")" "$before" "nothing written"
+# 7.15 LTSR (the 7.x scheme) and 2402 (a release after the supported ones,
+# in the YYMM.0.x.build scheme real VDAs report: docs/vda.md).
+for v in 2402.0.100.629 7.15.9000.7; do
+  printf 'Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\%s]\n"DisplayVersion"="%s"\n' \
+         "$key" "$v" > "$TMP/old-vda.reg"
+  hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$TMP/SOFTWARE" "$TMP/old-vda.reg"
+  put "$img" $n Windows/System32/config/SOFTWARE "$TMP/SOFTWARE"
+  expect_eq "$("$CE_OFFLINE" inspect --json "$img" | jq -r '.windows[0].vda.version')" "$v" \
+            "set-up: VDA $v in the image"
+  before=$(sha256sum < "$img")
+  expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job.json" --json
+  expect_eq "$(jq -r '.status' "$TMP/out")" complete "$v: job status"
+  expect_eq "$(jq -r '.steps[] | select(.step == "vda") | .status' "$TMP/out")" failed "$v: vda step status"
+  jq -r '.steps[] | select(.step == "vda") | .message' "$TMP/out" > "$TMP/msg"
+  expect_grep "${v//./\\.} is not supported" "$TMP/msg" "$v: reason names the version"
+  expect_eq "$(sha256sum < "$img")" "$before" "$v: nothing written"
+done
 
 job "$TMP/job2.json" '{"type":"prepare","enableRdp":true,"xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"}]}'
 expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job2.json" --json

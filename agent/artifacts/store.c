@@ -2,7 +2,8 @@
 /* Artifact store: PUT /v1/artifacts/{name} streams the body to a hidden
  * temporary file in the store directory while hashing it (SHA-256, OpenSSL
  * EVP); only when the digest matches X-Content-SHA256 is it fsync'd and
- * renamed to NAME.  The whole store is bounded by --artifact-max-bytes. */
+ * renamed to NAME, unless a running job uses NAME (refs.c: 409).  The
+ * whole store is bounded by --artifact-max-bytes. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -78,6 +79,8 @@ ce_upload_begin (const char *name, const char *digest_hdr,
   if (!up)
     goto oom;
   up->fd = -1;
+  if (ce_artifact_check_free (name, err) == -1)
+    goto fail;
   if (parse_digest (digest_hdr, up->want) == -1) {
     ce_error_set (err, CE_E_INVALID, "missingDigest",
                   "X-Content-SHA256 must hold the body's SHA-256 as 64 hex digits");
@@ -179,11 +182,8 @@ ce_upload_finish (struct ce_upload *up, struct ce_error *err)
     goto out;
   }
   up->fd = -1;
-  if (rename (up->tmp_path, up->final_path) == -1) {
-    ce_error_set (err, CE_E_INTERNAL, "storeFailed", "publishing the artifact: %s",
-                  strerror (errno));
+  if (ce_artifact_publish (up->tmp_path, up->final_path, up->name, err) == -1)
     goto out;
-  }
   free (up->tmp_path);
   up->tmp_path = NULL;
   ce_log (CE_LOG_INFO, "artifact.stored", "artifact %s stored: %llu bytes, sha256 %s",

@@ -181,6 +181,7 @@ worker (void *arg)
     r = ce_error_set (&err, CE_E_CONFLICT, "canceled", "canceled before it started");
   else
     r = j->jt->run (j, j->doc, &result, &err);
+  ce_artifacts_release (j->doc);
   /* The record outlives the job; the share password must not. */
   ce_share_forget_credentials (json_object_get (j->doc, "outputStorageLocation"));
 
@@ -276,6 +277,11 @@ ce_jobs_start (const char *body, size_t len, char **id_out,
     pthread_mutex_unlock (&lock);
     goto out;
   }
+  if (ce_artifacts_hold (j->doc) == -1) {
+    ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
+    pthread_mutex_unlock (&lock);
+    goto out;
+  }
   j->status = JOB_IN_PROGRESS;
   j->started = j->created;
   j->started_mono = ce_mono_now ();
@@ -284,6 +290,7 @@ ce_jobs_start (const char *body, size_t len, char **id_out,
   e = pthread_create (&th, &attr, worker, j);
   pthread_attr_destroy (&attr);
   if (e) {
+    ce_artifacts_release (j->doc);
     ce_error_set (err, CE_E_INTERNAL, "internal", "cannot start the worker: %s",
                   strerror (e));
     pthread_mutex_unlock (&lock);

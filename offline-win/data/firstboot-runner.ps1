@@ -88,8 +88,50 @@ function Remove-Runner($Restore) {
   Write-Log 'runner removed'
 }
 
-# Only SYSTEM and Administrators may change what runs as SYSTEM next boot.
-try { & icacls.exe $Base /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)F' '*S-1-5-32-544:(OI)(CI)F' | Out-Null } catch { }
+# Only SYSTEM and Administrators may change what runs as SYSTEM: a folder
+# or file here that anyone else owns or may change is refused before
+# steps.json is read (a standard user may create folders in ProgramData).
+# Same rule as the offline check (offline-win/ntfs/sd-trust.c): owner SYSTEM
+# or Administrators, DACL protected, no allow ACE for another SID with more
+# than read and execute (0xA01200A9: read/execute, read attributes and
+# permissions, synchronize, generic read/execute).
+$Trusted = @('S-1-5-18', 'S-1-5-32-544')
+$NotHarmless = 0x5FEDFF56
+$RefusedLog = Join-Path $env:SystemRoot 'Logs\CE-Appliance-firstboot.log'
+
+function Test-AdminOnly([string]$Path) {
+  $acl = Get-Acl -LiteralPath $Path
+  $sidType = [System.Security.Principal.SecurityIdentifier]
+  $owner = $acl.GetOwner($sidType).Value
+  if ($Trusted -notcontains $owner) { return "$Path is owned by $owner, not by SYSTEM or Administrators" }
+  if (-not $acl.AreAccessRulesProtected) { return "the DACL of $Path is not protected from inheritance" }
+  foreach ($r in $acl.GetAccessRules($true, $true, $sidType)) {
+    if ($r.AccessControlType -ne 'Allow' -or $Trusted -contains $r.IdentityReference.Value) { continue }
+    $mask = [BitConverter]::ToUInt32([BitConverter]::GetBytes([int]$r.FileSystemRights), 0)
+    if (($mask -band $NotHarmless) -ne 0) {
+      return "the DACL of $Path lets $($r.IdentityReference.Value) change it ($($r.FileSystemRights))"
+    }
+  }
+  return $null
+}
+
+$why = $null
+foreach ($p in @($Base, $Dir, (Join-Path $Base 'installers'), (Join-Path $Dir 'steps.json'))) {
+  try {
+    if (Test-Path -LiteralPath $p) { $why = Test-AdminOnly $p }
+  } catch { $why = "cannot read the ACL of ${p}: $_" }
+  if ($why) { break }
+}
+if ($why) {
+  # Not into the untrusted folder: its log file could be a link to any file.
+  $line = '{0} refusing to run: {1}; unregistering (nothing in {2} is run or deleted)' -f `
+          (Get-Date).ToString('yyyy-MM-ddTHH:mm:ssK'), $why, $Base
+  try { Add-Content -LiteralPath $RefusedLog -Value $line -Encoding UTF8 } catch { }
+  foreach ($action in @({ Remove-ScriptsEntry }, { Restore-GptIni $null })) {
+    try { & $action } catch { }
+  }
+  exit 1
+}
 
 try {
   $R = Get-Content -LiteralPath (Join-Path $Dir 'steps.json') -Raw -Encoding UTF8 | ConvertFrom-Json

@@ -278,12 +278,12 @@ apply_file (struct ow_prep_ctx *ctx, const struct ow_change *c)
     return -1;
   if (c->source == NULL)
     return ow_file_write (ctx->vol, c->path, c->content, c->content_len, file_flags (c));
-  fd = open (c->source, O_RDONLY | O_CLOEXEC);
-  if (fd == -1)
-    return ow_err (errno, "%s: %m", c->source);
-  r = ow_file_write_fd (ctx->vol, c->path, fd, c->source_len, file_flags (c));
-  close (fd);
-  return r;
+  /* The descriptor planning read and checked, never the name again: the
+   * agent may have replaced the artifact of that name since. */
+  fd = c->source_fd;
+  if (fd < 0 || lseek (fd, 0, SEEK_SET) == -1)
+    return ow_err (fd < 0 ? EBADF : errno, "%s: no open source file", c->source);
+  return ow_file_write_fd (ctx->vol, c->path, fd, c->source_len, file_flags (c));
 }
 
 int

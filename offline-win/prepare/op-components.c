@@ -6,10 +6,13 @@
  * image is left alone.  A missing one needs its installer as an artifact
  * (checked against the SHA-256 the job gives): it is copied into the
  * image and the first-boot runner installs it. */
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 
 
@@ -279,17 +282,23 @@ check_request (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct request *rq
   return rq->artifact ? 0 : ow_err (ENOMEM, "out of memory");
 }
 
-/* Verify the artifact against the job's digest. 0 ok (*PATH set), 1 the
- * step failed (recorded), -1 error. */
+/* Verify the artifact against the job's digest.  It is opened once: the
+ * digest is taken from *FD and the plan copies from the same descriptor,
+ * so a file put under the same name afterwards (the agent's store
+ * replaces by rename) is never the one staged.  0 ok (*PATH and *FD set;
+ * the caller closes *FD), 1 the step failed (recorded), -1 error. */
 static int
 check_artifact (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct request *rq,
-                const char **path)
+                const char **path, int *fd)
 {
   const char *file = json_string_value (json_object_get (rq->c, "installerFile"));
   const char *want = json_string_value (json_object_get (json_object_get (ctx->job, "artifacts"),
                                                          rq->artifact));
   char got[SHA256_HEX_LEN + 1];
+  const char *why;
+  struct stat st;
 
+  *fd = -1;
   *path = artifact_path (ctx, rq->artifact);
   if (*path == NULL) {
     ow_plan_step (plan, rq->step, OW_STEP_FAILED, "%s (%s) is not installed and its "
@@ -308,15 +317,24 @@ check_artifact (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct request *r
                   rq->artifact, rq->artifact);
     return 1;
   }
-  if (ow_sha256_file (*path, got) == -1) {
-    ow_plan_step (plan, rq->step, OW_STEP_FAILED, "artifact %s: %s", rq->artifact,
-                  ow_error_message ());
+  *fd = open (*path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  why = *fd == -1 || fstat (*fd, &st) == -1 ? strerror (errno)
+        : !S_ISREG (st.st_mode) ? "not a regular file"
+        : ow_sha256_fd (*fd, got) == -1 ? ow_error_message () : NULL;
+  if (why != NULL) {
+    ow_plan_step (plan, rq->step, OW_STEP_FAILED, "artifact %s (%s): %s", rq->artifact, *path,
+                  why);
     ow_error_clear ();
+    if (*fd >= 0)
+      close (*fd);
+    *fd = -1;
     return 1;
   }
   if (strcasecmp (got, want + 7) != 0) {
     ow_plan_step (plan, rq->step, OW_STEP_FAILED, "artifact %s (%s): SHA-256 is sha256:%s "
                   "but the job expects %s", rq->artifact, *path, got, want);
+    close (*fd);
+    *fd = -1;
     return 1;
   }
   return 0;
@@ -324,7 +342,8 @@ check_artifact (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct request *r
 
 /* Copy the verified installer in and queue its silent install. */
 static int
-stage (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct request *rq, const char *host)
+stage (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct request *rq, const char *host,
+       int fd)
 {
   const char *file = json_string_value (json_object_get (rq->c, "installerFile"));
   char *dest = NULL, *win = NULL, *log = NULL, *c1 = NULL, *c2 = NULL, *cmd = NULL;
@@ -347,7 +366,7 @@ stage (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct request *rq, const 
     ow_err (ENOMEM, "out of memory");
     goto out;
   }
-  if (ow_plan_file_copy (plan, rq->step, ctx->vol, dest, host) == -1)
+  if (ow_plan_file_copy (plan, rq->step, ctx->vol, dest, fd, host) == -1)
     goto out;
   if (plan->n > before) {
     plan->v[plan->n - 1].note = strdup ("installer for the first-boot runner; protected "
@@ -383,7 +402,7 @@ one_component (struct ow_prep_ctx *ctx, struct ow_plan *plan, json_t *c)
   json_t *jv;
   char *present = NULL;
   const char *host;
-  int r;
+  int r, fd = -1;
 
   rq.step = json_string_value (json_object_get (c, "step"));
   rq.field = json_string_value (json_object_get (c, "jobField"));
@@ -407,8 +426,11 @@ one_component (struct ow_prep_ctx *ctx, struct ow_plan *plan, json_t *c)
                     "offline", rq.step, present, rq.field, rq.version);
     r = 0;
   }
-  else if (r == 0 && (r = check_artifact (ctx, plan, &rq, &host)) == 0)
-    r = stage (ctx, plan, &rq, host);
+  else if (r == 0 && (r = check_artifact (ctx, plan, &rq, &host, &fd)) == 0
+           && (r = ow_firstboot_dirs_check (ctx, plan, rq.step)) == 0)
+    r = stage (ctx, plan, &rq, host, fd);
+  if (fd >= 0)
+    close (fd);
   free (present);
   free (rq.artifact);
   return r == -1 ? -1 : 0;

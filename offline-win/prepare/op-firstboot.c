@@ -68,6 +68,43 @@ ow_firstboot_add (struct ow_prep_ctx *ctx, const char *step, const char *command
   return 0;
 }
 
+/* Directories the runner and the staged installers live in: each that
+ * exists already must be changeable by SYSTEM and Administrators only (a
+ * standard user may create folders in ProgramData, and the runner runs
+ * what is in them as SYSTEM).  One we create gets that descriptor. */
+static const char *const runner_dirs[] = {
+  "ProgramData/CE-Appliance", FB_DIR, "ProgramData/CE-Appliance/installers", NULL,
+};
+
+int
+ow_firstboot_dirs_check (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *step)
+{
+  for (size_t i = 0; runner_dirs[i]; i++) {
+    char *why = NULL, *win;
+    int r = ow_path_exists (ctx->vol, runner_dirs[i]);
+
+    if (r == 1)
+      r = ow_path_admin_only (ctx->vol, runner_dirs[i], &why);
+    if (r == -1)
+      return -1;
+    if (r == 1 || why == NULL)
+      continue;
+    win = strdup (runner_dirs[i]);
+    for (char *p = win; p && *p; p++)
+      if (*p == '/')
+        *p = '\\';
+    ow_plan_step (plan, step, OW_STEP_FAILED, "%%SystemDrive%%\\%s already exists and %s: "
+                  "a non-administrator could change what the first-boot runner runs as "
+                  "SYSTEM, so nothing is staged there. Delete the folder in the master image "
+                  "(or give it to Administrators with a protected ACL) and run the job again",
+                  win ? win : runner_dirs[i], why);
+    free (win);
+    free (why);
+    return 1;
+  }
+  return 0;
+}
+
 /* ---- ini text: decoding, lines ------------------------------------- */
 
 int
@@ -804,6 +841,9 @@ stage_runner (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct fb *f)
 
   if (fb_paths (ctx, f) == -1)
     return -1;
+  r = ow_firstboot_dirs_check (ctx, plan, STEP);
+  if (r != 0)
+    return r == 1 ? 0 : -1;
   r = read_state (ctx, plan, f);
   if (r != 0)
     return r == 2 ? 0 : -1;

@@ -2,8 +2,11 @@
 /* The plan: every change a job will make, with old and new values, built
  * before anything is written.  A change equal to the current state is not
  * recorded, which is what makes re-running a job a no-op. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "prepare.h"
 
@@ -31,6 +34,8 @@ change_free (struct ow_change *c)
   free (c->path);
   free (c->content);
   free (c->source);
+  if (c->source_fd >= 0)
+    close (c->source_fd);
   free (c->note);
 }
 
@@ -62,6 +67,7 @@ new_change (struct ow_plan *p, enum ow_change_kind kind, const char *step)
   }
   c = &p->v[p->n];
   memset (c, 0, sizeof *c);
+  c->source_fd = -1;
   c->kind = kind;
   c->step = strdup (step);
   if (c->step == NULL) {
@@ -247,30 +253,34 @@ ow_plan_file_write (struct ow_plan *p, const char *step, struct ow_volume *vol,
 
 int
 ow_plan_file_copy (struct ow_plan *p, const char *step, struct ow_volume *vol,
-                   const char *path, const char *host_source)
+                   const char *path, int fd, const char *name)
 {
   void *buf = NULL;
-  size_t len = 0;
-  FILE *f = fopen (host_source, "rb");
+  size_t len, got = 0;
+  struct stat st;
   int r = -1;
 
-  if (f == NULL)
-    return ow_err (errno, "%s: cannot open: %m", host_source);
+  if (fstat (fd, &st) == -1)
+    return ow_err (errno, "%s: %m", name);
+  if (!S_ISREG (st.st_mode))
+    return ow_err (EINVAL, "%s: not a regular file", name);
+  if ((uint64_t) st.st_size > MAX_COMPARE_FILE)
+    return ow_err (EFBIG, "%s: too large", name);
   /* Read to compare with what the image has; the write streams from the
-   * host file again, so memory use ends with planning. */
-  if (fseeko (f, 0, SEEK_END) == 0) {
-    off_t sz = ftello (f);
-    if (sz < 0 || (uint64_t) sz > MAX_COMPARE_FILE) {
-      ow_err (EFBIG, "%s: too large", host_source);
+   * plan's own descriptor, so memory use ends with planning. */
+  len = (size_t) st.st_size;
+  buf = malloc (len ? len : 1);
+  if (buf == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  while (got < len) {
+    ssize_t n = pread (fd, (char *) buf + got, len - got, (off_t) got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ow_err (n < 0 ? errno : EIO, "%s: cannot read%s", name, n < 0 ? "" : ": file shrank");
       goto out;
     }
-    len = (size_t) sz;
-    rewind (f);
-    buf = malloc (len ? len : 1);
-    if (buf == NULL || fread (buf, 1, len, f) != len) {
-      ow_err (buf ? EIO : ENOMEM, "%s: cannot read", host_source);
-      goto out;
-    }
+    got += (size_t) n;
   }
   r = same_file (vol, path, buf, len);
   if (r == 1) {
@@ -284,17 +294,21 @@ ow_plan_file_copy (struct ow_plan *p, const char *step, struct ow_volume *vol,
       goto out;
     c->had_old = ow_path_exists (vol, path) == 1;
     c->path = strdup (path);
-    c->source = strdup (host_source);
+    c->source = strdup (name);
     c->source_len = len;
     if (c->path == NULL || c->source == NULL) {
       ow_err (ENOMEM, "out of memory");
+      goto out;
+    }
+    c->source_fd = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+    if (c->source_fd == -1) {
+      ow_err (errno, "%s: %m", name);
       goto out;
     }
     r = 0;
   }
  out:
   free (buf);
-  fclose (f);
   return r;
 }
 

@@ -41,7 +41,8 @@ struct ow_change {
   char *path;
   void *content;
   size_t content_len;
-  char *source;           /* host path to copy from, instead of content */
+  char *source;           /* host file to copy from, instead of content (its name) */
+  int source_fd;          /* ...read through this descriptor, opened once (-1: none) */
   uint64_t source_len;
   char *note;             /* human explanation, optional */
 };
@@ -82,8 +83,12 @@ int ow_plan_reg_delete_key (struct ow_plan *p, const char *step, struct ow_hive 
  * (compared through VOL). CONTENT is copied. */
 int ow_plan_file_write (struct ow_plan *p, const char *step, struct ow_volume *vol,
                         const char *path, const void *content, size_t len);
+/* The same with the content of host file FD (NAME for messages): the plan
+ * keeps a duplicate of FD and the write streams from it, so what is
+ * written is the file that was read and checked, whatever NAME names by
+ * then. */
 int ow_plan_file_copy (struct ow_plan *p, const char *step, struct ow_volume *vol,
-                       const char *path, const char *host_source);
+                       const char *path, int fd, const char *name);
 int ow_plan_file_delete (struct ow_plan *p, const char *step, struct ow_volume *vol,
                          const char *path);
 void ow_plan_step (struct ow_plan *p, const char *step, enum ow_step_status st,
@@ -125,6 +130,10 @@ struct ow_prep_ctx {
  * errors that must abort the whole job (I/O, out of memory); a step that
  * cannot be done records OW_STEP_FAILED and returns 0. */
 int ow_op_pagefile (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+/* op-firstboot.c: 0 if ProgramData/CE-Appliance and its runner and
+ * installer directories are absent or changeable by SYSTEM and
+ * Administrators only; 1 if not (STEP failed, with the reason); -1 error. */
+int ow_firstboot_dirs_check (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *step);
 int ow_op_vda (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 int ow_op_components (struct ow_prep_ctx *ctx, struct ow_plan *plan);   /* MISA / PVS */
 int ow_op_unjoin (struct ow_prep_ctx *ctx, struct ow_plan *plan);
