@@ -4,6 +4,7 @@
  * to the plan, validate, then apply or (dry run) stop. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "prepare.h"
 #include "job/job.h"
@@ -18,6 +19,11 @@ static const char *const blocking_steps[] = { "misa", "pvs", "components", "firs
 
 struct engine {
   struct ow_disk *disk;
+  /* Everything read before writing goes through this read-only view
+   * (ow_disk_open_mirror_view): a stale $MFTMirr an interrupted run left
+   * must not stop the verdict, and the verdict comes before any write. */
+  struct ow_disk *view;
+  uint64_t stale_mirrors;
   struct ow_ptable *pt;
   struct ow_volume *vol;
   json_t *inspect, *facts, *hives_json, *problems;
@@ -62,6 +68,19 @@ check_verdict (struct engine *e)
                  ow_disk_spec (e->disk), msg ? msg : "unsafe");
   free (msg);
   return -1;
+}
+
+/* Stale mirrors on partitions we do not prepare are the operator's. */
+static void
+note_stale_mirrors (struct engine *e)
+{
+  json_int_t target = json_integer_value (json_object_get (
+      json_array_get (json_object_get (e->inspect, "windows"), 0), "partition"));
+
+  for (unsigned n = 1; n < 64; n++)
+    if ((e->stale_mirrors & (1ull << n)) && (json_int_t) n != target)
+      ow_plan_note (&e->plan, "partition %u: $MFTMirr does not match $MFT; left as it is "
+                    "(not the partition being prepared): run chkdsk /f on it in Windows", n);
 }
 
 static const struct ow_partition *
@@ -125,6 +144,25 @@ load_hives (struct engine *e)
                    why ? why : "SYSTEM or SOFTWARE missing");
     goto out;
   }
+  /* Every hive Windows keeps in config must be there: a job edits
+   * SECURITY, reads SAM, and an installation without one of them does
+   * not boot; preparing it would report success on a broken image. */
+  for (size_t h = 0; ow_win_hive_names[h]; h++) {
+    bool found = false;
+    for (size_t i = 0; entries[i] && !found; i++)
+      found = strcasecmp (entries[i], ow_win_hive_names[h]) == 0;
+    if (!found) {
+      ow_err_unsafe (ENOENT, "%s: not prepared: the %s hive is missing from %s: restore it "
+                     "(or repair Windows) before preparing the image", ow_disk_spec (e->disk),
+                     ow_win_hive_names[h], cfg);
+      goto out;
+    }
+  }
+  if (e->ctx.security == NULL || e->ctx.sam == NULL) {
+    ow_err_unsafe (EINVAL, "%s: not prepared: the %s hive cannot be loaded", ow_disk_spec (e->disk),
+                   e->ctx.security == NULL ? "SECURITY" : "SAM");
+    goto out;
+  }
   r = 0;
  out:
   ow_strv_free (entries);
@@ -148,7 +186,7 @@ open_target (struct engine *e)
   e->ctx.drive_letter = json_string_value (json_object_get (e->facts, "driveLetter"));
   /* Plan on a read-only mount: a job with nothing to do must not write a
    * byte (a read-write mount already resets the NTFS journal). */
-  e->vol = ow_volume_open (e->disk, e->ctx.part->start, e->ctx.part->size, 0);
+  e->vol = ow_volume_open (e->view, e->ctx.part->start, e->ctx.part->size, 0);
   if (e->vol == NULL)
     return -1;
   e->ctx.disk = e->disk;
@@ -270,6 +308,8 @@ engine_free (struct engine *e)
   json_decref (e->hives_json);
   json_decref (e->problems);
   ow_ptable_free (e->pt);
+  if (e->view)
+    ow_disk_close (e->view);
   if (e->disk)
     ow_disk_close (e->disk);
 }
@@ -295,12 +335,27 @@ ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
     ow_err (EROFS, "%s: disk is open read-only: only a dry run is possible", ow_disk_spec (disk));
     goto out;
   }
-  if (!e.dry_run && ow_prepare_recover (e.disk, &e.plan) == -1)
+  /* The verdict first, read-only; then recovery of an earlier run of
+   * ours on the target alone; then the full verdict on what it left. */
+  e.view = ow_disk_open_mirror_view (e.disk, &e.stale_mirrors);
+  if (e.view == NULL)
     goto out;
-  e.inspect = ow_inspect (e.disk);
+  e.inspect = ow_inspect (e.view);
+  if (e.inspect == NULL || ow_prepare_safety_verdict (e.disk, e.inspect) == -1)
+    goto out;
+  note_stale_mirrors (&e);
+  {
+    int rec = ow_prepare_recover_target (e.disk, e.view, e.inspect, e.dry_run, &e.plan);
+    if (rec == -1)
+      goto out;
+    if (rec == 1) {
+      json_decref (e.inspect);
+      e.inspect = ow_inspect (e.view);
+    }
+  }
   if (e.inspect == NULL || check_verdict (&e) == -1)
     goto out;
-  e.pt = ow_ptable_read (e.disk);
+  e.pt = ow_ptable_read (e.view);
   if (e.pt == NULL || open_target (&e) == -1)
     goto out;
   if (run_operations (&e) == -1 || check_blocking (&e) == -1)
