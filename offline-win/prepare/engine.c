@@ -2,9 +2,12 @@
 /* The prepare job: find the one Windows installation, load its hives
  * (logs replayed) into editable private copies, let every operation add
  * to the plan, validate, then apply or (dry run) stop. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+
+#include "ntfs/ntfs-internal.h"
 
 #include "prepare.h"
 #include "job/job.h"
@@ -68,6 +71,44 @@ check_verdict (struct engine *e)
                  ow_disk_spec (e->disk), msg ? msg : "unsafe");
   free (msg);
   return -1;
+}
+
+/* Before the first change, give every hive the plan edits (SYSTEM when
+ * it edits none) its "<HIVE>.ce-backup" name, as step 4 of the swap
+ * would: a hard link adds a name to an existing record and allocates no
+ * MFT record, so it never writes $MFT records 0-3.  Every later write
+ * that can (a new file's record extending $MFT) then happens on a volume
+ * that carries our trace, and a stale $MFTMirr it leaves is repaired by
+ * the next run instead of refused (docs/crash-safety.md, "Recovery").
+ * An existing backup is an older original of an unfinished job: kept. */
+static int
+mark_started (struct engine *e)
+{
+  struct ow_hive *hives[] = { e->ctx.system, e->ctx.software, e->ctx.security };
+  static const char *const names[] = { "SYSTEM", "SOFTWARE", "SECURITY" };
+  bool edits[3] = { false, false, false }, any = false;
+
+  for (size_t i = 0; i < e->plan.n; i++)
+    for (size_t h = 0; h < 3; h++)
+      if (e->plan.v[i].hive && strcmp (e->plan.v[i].hive, names[h]) == 0)
+        edits[h] = any = true;
+  if (!any)
+    edits[0] = true;
+  for (size_t h = 0; h < 3; h++) {
+    char *backup = NULL;
+    int r;
+    if (!edits[h] || hives[h] == NULL)
+      continue;
+    if (asprintf (&backup, "%s.ce-backup", ow_hive_name (hives[h])) == -1)
+      return ow_err (ENOMEM, "out of memory");
+    r = ow_path_exists (e->vol, backup);
+    if (r == 0)
+      r = ow_ntfs_link (e->vol, ow_hive_name (hives[h]), backup);
+    free (backup);
+    if (r == -1)
+      return -1;
+  }
+  return ow_volume_sync (e->vol);
 }
 
 /* Stale mirrors on partitions we do not prepare are the operator's. */
@@ -377,7 +418,7 @@ ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
    * condition before mounting. */
   ow_volume_close (e.vol);
   e.vol = e.ctx.vol = ow_volume_open (e.disk, e.ctx.part->start, e.ctx.part->size, OW_VOL_WRITE);
-  if (e.vol == NULL)
+  if (e.vol == NULL || mark_started (&e) == -1)
     goto out;
   r = ow_prepare_apply (&e.ctx, &e.plan, opts);
   if (r == 0)
