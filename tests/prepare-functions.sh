@@ -64,3 +64,39 @@ put() {
   ntfscp -f "$TMP/put$n.ntfs" "$file" "$path" >/dev/null || fail "ntfscp $path failed"
   dd if="$TMP/put$n.ntfs" of="$img" bs=1M seek=$((start / 1048576)) conv=sparse,notrunc status=none
 }
+
+# tear_mirror IMG N: leave $MFTMirr of the NTFS volume in partition N
+# different from $MFT, as a power cut between libntfs-3g's two writes of a
+# first MFT record does: the mirror's copy of record 0 gets another log
+# sequence number (bytes 8-15); $MFT stays intact.  Read with od from the
+# boot sector (bytes per sector, sectors per cluster, $MFTMirr cluster).
+tear_mirror() {
+  local img=$1 n=$2 start size bps spc lcn
+  read -r start size < <(part_window "$img" "$n")
+  [ -n "$start" ] || fail "partition $n not found in $img"
+  bps=$(od -An -tu2 -j $((start + 11)) -N2 "$img" | tr -d ' ')
+  spc=$(od -An -tu1 -j $((start + 13)) -N1 "$img" | tr -d ' ')
+  lcn=$(od -An -tu8 -j $((start + 56)) -N8 "$img" | tr -d ' ')
+  [ "$spc" -gt 0 ] && [ "$spc" -le 128 ] || fail "partition $n: unexpected cluster size"
+  printf '\x01\x02\x03\x04\x05\x06\x07\x08' |
+    dd of="$img" bs=1 seek=$((start + lcn * bps * spc + 8)) conv=notrunc status=none
+}
+
+# part_sha IMG N: sha256 of the bytes of partition N.
+part_sha() {
+  local start size
+  read -r start size < <(part_window "$1" "$2")
+  dd if="$1" bs=1M skip=$((start / 1048576)) count=$((size / 1048576)) status=none | sha256sum
+}
+
+# mounts IMG N: does libntfs-3g (ntfsls, not our code) open partition N?
+mounts() {
+  local start size
+  read -r start size < <(part_window "$1" "$2")
+  dd if="$1" of="$TMP/m$2.ntfs" bs=1M skip=$((start / 1048576)) count=$((size / 1048576)) \
+     conv=sparse status=none
+  ntfsls "$TMP/m$2.ntfs" >/dev/null 2>&1
+  local rc=$?
+  rm -f "$TMP/m$2.ntfs"
+  return $rc
+}

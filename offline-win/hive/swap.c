@@ -179,6 +179,18 @@ check_hive (const void *data, size_t len, const char *name)
   return 0;
 }
 
+/* Errors that describe the bytes of a hive (check_hive, hivex), as
+ * opposed to the machine (no memory, no descriptors, I/O). */
+static bool
+content_error (int e)
+{
+  return e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP || e == EILSEQ || e == ERANGE ||
+         e == EFBIG;
+}
+
+/* 0 if the file at PATH is a valid clean hive, 1 if its bytes were read
+ * and are not one, -1 if they could not be read or checked (I/O error, no
+ * memory): only the bytes themselves may condemn a file, never the device. */
 static int
 check_hive_file (struct ow_volume *vol, const char *path)
 {
@@ -190,7 +202,9 @@ check_hive_file (struct ow_volume *vol, const char *path)
     return -1;
   r = check_hive (buf, len, path);
   free (buf);
-  return r;
+  if (r == 0)
+    return 0;
+  return content_error (ow_error_errno ()) ? 1 : -1;
 }
 
 /* 1 if the hive file at PATH has a clean base block, 0 if not, -1 error. */
@@ -324,7 +338,7 @@ ow_hive_swap_recover (struct ow_volume *vol, const char *hive_path, char **what)
 {
   struct names n;
   char *done = NULL;
-  int have_hive, have_new, have_backup, have_tmp, r = -1;
+  int have_hive, have_new, have_backup, have_tmp, valid, r = -1;
   bool changed = false;
 
   if (what)
@@ -362,7 +376,9 @@ ow_hive_swap_recover (struct ow_volume *vol, const char *hive_path, char **what)
           neutralise_logs (vol, n.hive, &changed) == -1 || sync_vol (vol) == -1)
         goto out;
       note (&done, "finished the swap of %s (new hive already in place)", n.hive);
-    } else if (check_hive_file (vol, n.new_) == 0) {
+    } else if ((valid = check_hive_file (vol, n.new_)) == -1) {
+      goto out;       /* a read error says nothing about the file */
+    } else if (valid == 0) {
       if (finish_swap (vol, &n) == -1)
         goto out;
       note (&done, "finished the swap of %s: the new hive is in place", n.hive);

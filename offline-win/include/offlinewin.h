@@ -53,6 +53,19 @@ struct ow_disk *ow_disk_open_memory (void *buf, uint64_t size,
 /* Wrap DISK so that every write after the first MAX_WRITES fails with EIO
  * (simulated power cut).  The wrapper owns DISK. */
 struct ow_disk *ow_disk_open_faulty (struct ow_disk *disk, uint64_t max_writes);
+/* Read faults on a disk made by ow_disk_open_faulty (tests): reads that
+ * overlap [OFF, OFF+LEN) fail with EIO (up to 64 ranges).  The mode says
+ * when: OW_FAULT_ONCE, each range fails only its first hit;
+ * OW_FAULT_AFTER_WRITE, only once a write has reached the disk; and each
+ * read of a range fails with the chance PERCENT, drawn from SEED
+ * (reproducible).  Default: every hit fails. */
+#define OW_FAULT_ONCE        1u
+#define OW_FAULT_AFTER_WRITE 2u
+int ow_disk_faulty_fail_reads (struct ow_disk *disk, uint64_t off, uint64_t len);
+int ow_disk_faulty_read_mode (struct ow_disk *disk, unsigned flags, uint64_t seed,
+                              unsigned percent);
+/* How many reads the faults made fail so far. */
+uint64_t ow_disk_faulty_reads_failed (struct ow_disk *disk);
 int ow_disk_close (struct ow_disk *disk);
 
 int ow_disk_pread (struct ow_disk *disk, void *buf, size_t count, uint64_t off);
@@ -244,6 +257,19 @@ int ow_volume_sync (struct ow_volume *vol);
  * (what chkdsk and ntfsfix do).  0 nothing to do, 1 repaired, -1 error
  * (class OW_ERR_UNSAFE when $MFT itself is damaged). */
 int ow_volume_repair_mirror (struct ow_disk *disk, uint64_t start, uint64_t size);
+/* Without writing: 0 when $MFTMirr matches $MFT, 1 when it is stale and
+ * every differing $MFT record is intact (what ow_volume_repair_mirror
+ * would repair), -1 on error (class OW_ERR_UNSAFE when a differing $MFT
+ * record is damaged). */
+int ow_volume_mirror_state (struct ow_disk *disk, uint64_t start, uint64_t size);
+/* A read-only view of DISK (which stays the caller's and must outlive
+ * it) in which the NTFS volumes whose mirror is stale but repairable
+ * (ow_volume_mirror_state 1) read their $MFTMirr as their $MFT, so that
+ * libntfs-3g mounts them read-only: how the prepare engine reaches a
+ * verdict on a volume an interrupted run left with a stale mirror,
+ * before anything is written.  *STALE gets a bit per such partition
+ * (1 << number, numbers below 64). */
+struct ow_disk *ow_disk_open_mirror_view (struct ow_disk *disk, uint64_t *stale);
 
 /* Swap a new hive into place crash-safely (docs/crash-safety.md): DATA must
  * be a clean regf hive hivex opens.  Written as <HIVE>.ce-tmp, renamed

@@ -258,17 +258,20 @@ find_entry (ntfs_inode *dir, const char *leaf, const char *path, struct entry *e
 }
 
 
-/* Does NI carry the name NAME (as stored) in directory DIR? */
-static bool
+/* Does NI carry the name NAME (as stored) in directory DIR?  1 yes, 0 no,
+ * -1 error (errno set). */
+static int
 inode_has_name (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *name, int len)
 {
   ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx (ni, NULL);
   bool found = false;
+  int r;
 
   if (ctx == NULL)
-    return false;
-  while (!found && ntfs_attr_lookup (AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0,
-                                     NULL, 0, ctx) == 0) {
+    return -1;
+  errno = 0;
+  while (!found && (r = ntfs_attr_lookup (AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0,
+                                          NULL, 0, ctx)) == 0) {
     const ATTR_RECORD *a = ctx->attr;
     const FILE_NAME_ATTR *fn;
     if (a->non_resident ||
@@ -282,29 +285,144 @@ inode_has_name (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *name, int len)
             fn->file_name_length == len &&
             memcmp (fn->file_name, name, (size_t) len * sizeof (ntfschar)) == 0;
   }
+  /* The search ends with ENOENT when every name was seen; anything else
+   * (a record that cannot be read, no memory) is not an answer. */
+  r = found || errno == ENOENT ? (int) found : -1;
   ntfs_attr_put_search_ctx (ctx);
-  return found;
+  return r;
 }
 
-/* Open the inode of entry E of DIR; NULL with *BROKEN set when the entry
- * is left over from an interrupted change (its inode cannot be opened or
- * does not carry the name: libntfs-3g does not journal, so a power cut
- * between the index write and the file record write leaves one). */
-static ntfs_inode *
-open_entry (ntfs_inode *dir, const struct entry *e, bool *broken)
+/* What the MFT record an entry points at says about the entry. */
+enum record_state {
+  REC_FREE,             /* never used, or not in use: the entry is stale */
+  REC_IN_USE,           /* in use and intact: open it and look at its names */
+  REC_DAMAGED,          /* unreadable as a record: not provably ours */
+};
+
+/* An MFT record's update sequence array is whole (no torn sector). */
+static bool
+record_fixups_intact (const u8 *r, u32 size)
 {
+  u16 usa_ofs = le16_to_cpu (*(const le16 *) (r + 4));
+  u16 usa_count = le16_to_cpu (*(const le16 *) (r + 6));
+  u16 usn;
+
+  if (usa_count != size / NTFS_BLOCK_SIZE + 1 || usa_ofs < 8 || (usa_ofs & 1) ||
+      (u32) usa_ofs + 2u * usa_count > size)
+    return false;
+  usn = le16_to_cpu (*(const le16 *) (r + usa_ofs));
+  for (u32 i = 1; i < usa_count; i++)
+    if (le16_to_cpu (*(const le16 *) (r + i * NTFS_BLOCK_SIZE - 2)) != usn)
+      return false;
+  return true;
+}
+
+/* Read the raw MFT record MFT_NO (no fixups applied, no libntfs-3g
+ * checks) and classify it.  -1 when the device cannot read it: a read
+ * error is never evidence of a change of ours. */
+static int
+record_state (ntfs_volume *vol, u64 mft_no, enum record_state *st)
+{
+  u32 size = vol->mft_record_size;
+  s64 pos = (s64) mft_no * size, got;
+  u8 *buf;
+  bool zero = true;
+
+  if (pos >= vol->mft_na->initialized_size) {
+    /* Past the part of $MFT ever written: the record was never used. */
+    *st = REC_FREE;
+    return 0;
+  }
+  buf = malloc (size);
+  if (buf == NULL) {
+    errno = ENOMEM;
+    return -1;
+  }
+  errno = 0;
+  got = ntfs_attr_pread (vol->mft_na, pos, size, buf);
+  if (got != (s64) size) {
+    if (got >= 0 || errno == 0)
+      errno = EIO;
+    free (buf);
+    return -1;
+  }
+  for (u32 i = 0; i < size && zero; i++)
+    zero = buf[i] == 0;
+  if (zero)
+    *st = REC_FREE;
+  else if (memcmp (buf, "FILE", 4) != 0 || !record_fixups_intact (buf, size))
+    *st = REC_DAMAGED;
+  else
+    *st = le16_to_cpu (((const MFT_RECORD *) buf)->flags) & le16_to_cpu (MFT_RECORD_IN_USE)
+          ? REC_IN_USE : REC_FREE;
+  free (buf);
+  return 0;
+}
+
+/* Open the inode of entry E of DIR.  NULL with *BROKEN set when the entry
+ * is provably left over from an interrupted change of ours: libntfs-3g
+ * does not journal, so a power cut between the index write and the file
+ * record write leaves an entry whose record is not in use (never
+ * written, or freed), or in use, intact and not carrying the name.
+ * NULL with *BROKEN clear and the error set for anything else: a read
+ * error, no memory, a damaged record, a record that carries the name but
+ * will not open.  Those are never "repaired" (docs/crash-safety.md). */
+static ntfs_inode *
+open_entry (ntfs_inode *dir, const struct entry *e, const char *path, bool *broken)
+{
+  ntfs_volume *vol = dir->vol;
+  enum record_state st;
   ntfs_inode *ni;
+  u16 seq;
+  int has;
 
   *broken = false;
+  if (record_state (vol, MREF (e->mref), &st) == -1) {
+    ow_err (errno, "%s: reading MFT record %llu: %s", path,
+            (unsigned long long) MREF (e->mref), strerror (errno));
+    return NULL;
+  }
+  if (st == REC_DAMAGED) {
+    ow_err_unsafe (EIO, "%s: MFT record %llu is damaged: run chkdsk /f in Windows", path,
+                   (unsigned long long) MREF (e->mref));
+    return NULL;
+  }
+  if (st == REC_FREE) {
+    *broken = true;
+    return NULL;
+  }
+  /* In use and intact: open it whatever its sequence number (a record
+   * freed and reused by another file has a newer one) and look at its names. */
   errno = 0;
-  ni = ntfs_inode_open (dir->vol, e->mref);
-  if (ni != NULL && (ni->mrec->flags & MFT_RECORD_IN_USE) &&
-      inode_has_name (ni, dir, e->name, e->name_len))
-    return ni;
-  if (ni != NULL)
+  ni = ntfs_inode_open (vol, MREF (e->mref));
+  if (ni == NULL) {
+    ow_err (errno ? errno : EIO, "%s: cannot open MFT record %llu: %s", path,
+            (unsigned long long) MREF (e->mref), strerror (errno ? errno : EIO));
+    return NULL;
+  }
+  seq = le16_to_cpu (ni->mrec->sequence_number);
+  has = inode_has_name (ni, dir, e->name, e->name_len);
+  if (has == -1) {
+    int err = errno ? errno : EIO;
     ntfs_inode_close (ni);
-  *broken = errno != ENOMEM;
-  return NULL;
+    ow_err (err, "%s: reading the names of MFT record %llu: %s", path,
+            (unsigned long long) MREF (e->mref), strerror (err));
+    return NULL;
+  }
+  if (has == 0) {
+    ntfs_inode_close (ni);
+    *broken = true;
+    return NULL;
+  }
+  if (MSEQNO (e->mref) != 0 && MSEQNO (e->mref) != seq) {
+    ntfs_inode_close (ni);
+    ow_err_unsafe (EIO, "%s: the directory entry and MFT record %llu disagree (sequence "
+                   "%u, record %u): run chkdsk /f in Windows", path,
+                   (unsigned long long) MREF (e->mref), (unsigned) MSEQNO (e->mref),
+                   (unsigned) seq);
+    return NULL;
+  }
+  return ni;
 }
 
 /* Remove just the index entry E from DIR (its inode is unusable). */
@@ -362,11 +480,11 @@ ow_ntfs_entry_state (struct ow_volume *v, const char *path)
   }
   r = find_entry (dir, s.leaf, path, &e);
   if (r == 1) {
-    ni = open_entry (dir, &e, &broken);
+    ni = open_entry (dir, &e, path, &broken);
     if (ni != NULL)
       ntfs_inode_close (ni);
     else
-      r = broken ? 2 : ow_err (ENOMEM, "out of memory");
+      r = broken ? 2 : -1;
   }
   ntfs_inode_close (dir);
  out:
@@ -730,7 +848,7 @@ ow_ntfs_unlink (struct ow_volume *v, const char *path)
   }
   {
     bool broken;
-    ni = open_entry (dir, &e, &broken);
+    ni = open_entry (dir, &e, path, &broken);
     if (ni == NULL && broken) {
       ow_debug ("%s: removing a broken directory entry", path);
       r = remove_index_entry (dir, &e, path);
@@ -739,10 +857,8 @@ ow_ntfs_unlink (struct ow_volume *v, const char *path)
       dir = NULL;
       goto out;
     }
-    if (ni == NULL) {
-      ow_err (errno, "%s: cannot open: %m", path);
-      goto out;
-    }
+    if (ni == NULL)
+      goto out;         /* not provably ours: never removed */
   }
   if ((ni->mrec->flags & MFT_RECORD_IS_DIRECTORY) && ntfs_check_empty_dir (ni) != 0) {
     ow_err (errno == ENOTEMPTY ? ENOTEMPTY : errno, "%s: directory is not empty", path);
@@ -999,12 +1115,16 @@ ow_dir_create (struct ow_volume *v, const char *path, unsigned flags)
       continue;
     }
     if (errno != ENOENT) {
-      int e = errno;
+      int e = errno, st;
       /* A directory entry left by an interrupted mkdir names nothing:
-       * drop it and create the directory again. */
-      if (ow_ntfs_entry_state (v, sofar) != 2 || ow_ntfs_unlink (v, sofar) == -1) {
+       * drop it and create the directory again.  Only an entry proven
+       * stale (ow_ntfs_entry_state 2) is dropped: a read error on an
+       * existing directory (ProgramData...) fails the job instead. */
+      st = ow_ntfs_entry_state (v, sofar);
+      if (st != 2 || ow_ntfs_unlink (v, sofar) == -1) {
         free (prefix);
-        ow_err (e, "%s: %s", sofar, strerror (e));
+        if (st != -1 && st != 2)
+          ow_err (e, "%s: %s", sofar, strerror (e));
         goto out;
       }
     }

@@ -2,8 +2,12 @@
 /* The prepare job: find the one Windows installation, load its hives
  * (logs replayed) into editable private copies, let every operation add
  * to the plan, validate, then apply or (dry run) stop. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
+
+#include "ntfs/ntfs-internal.h"
 
 #include "prepare.h"
 #include "job/job.h"
@@ -18,6 +22,11 @@ static const char *const blocking_steps[] = { "misa", "pvs", "components", "firs
 
 struct engine {
   struct ow_disk *disk;
+  /* Everything read before writing goes through this read-only view
+   * (ow_disk_open_mirror_view): a stale $MFTMirr an interrupted run left
+   * must not stop the verdict, and the verdict comes before any write. */
+  struct ow_disk *view;
+  uint64_t stale_mirrors;
   struct ow_ptable *pt;
   struct ow_volume *vol;
   json_t *inspect, *facts, *hives_json, *problems;
@@ -66,6 +75,57 @@ check_verdict (struct engine *e)
                  ow_disk_spec (e->disk), msg ? msg : "unsafe");
   free (msg);
   return -1;
+}
+
+/* Before the first change, give every hive the plan edits (SYSTEM when
+ * it edits none) its "<HIVE>.ce-backup" name, as step 4 of the swap
+ * would: a hard link adds a name to an existing record and allocates no
+ * MFT record, so it never writes $MFT records 0-3.  Every later write
+ * that can (a new file's record extending $MFT) then happens on a volume
+ * that carries our trace, and a stale $MFTMirr it leaves is repaired by
+ * the next run instead of refused (docs/crash-safety.md, "Recovery").
+ * An existing backup is an older original of an unfinished job: kept. */
+static int
+mark_started (struct engine *e)
+{
+  struct ow_hive *hives[] = { e->ctx.system, e->ctx.software, e->ctx.security };
+  static const char *const names[] = { "SYSTEM", "SOFTWARE", "SECURITY" };
+  bool edits[3] = { false, false, false }, any = false;
+
+  for (size_t i = 0; i < e->plan.n; i++)
+    for (size_t h = 0; h < 3; h++)
+      if (e->plan.v[i].hive && strcmp (e->plan.v[i].hive, names[h]) == 0)
+        edits[h] = any = true;
+  if (!any)
+    edits[0] = true;
+  for (size_t h = 0; h < 3; h++) {
+    char *backup = NULL;
+    int r;
+    if (!edits[h] || hives[h] == NULL)
+      continue;
+    if (asprintf (&backup, "%s.ce-backup", ow_hive_name (hives[h])) == -1)
+      return ow_err (ENOMEM, "out of memory");
+    r = ow_path_exists (e->vol, backup);
+    if (r == 0)
+      r = ow_ntfs_link (e->vol, ow_hive_name (hives[h]), backup);
+    free (backup);
+    if (r == -1)
+      return -1;
+  }
+  return ow_volume_sync (e->vol);
+}
+
+/* Stale mirrors on partitions we do not prepare are the operator's. */
+static void
+note_stale_mirrors (struct engine *e)
+{
+  json_int_t target = json_integer_value (json_object_get (
+      json_array_get (json_object_get (e->inspect, "windows"), 0), "partition"));
+
+  for (unsigned n = 1; n < 64; n++)
+    if ((e->stale_mirrors & (1ull << n)) && (json_int_t) n != target)
+      ow_plan_note (&e->plan, "partition %u: $MFTMirr does not match $MFT; left as it is "
+                    "(not the partition being prepared): run chkdsk /f on it in Windows", n);
 }
 
 static const struct ow_partition *
@@ -129,6 +189,25 @@ load_hives (struct engine *e)
                    why ? why : "SYSTEM or SOFTWARE missing");
     goto out;
   }
+  /* Every hive Windows keeps in config must be there: a job edits
+   * SECURITY, reads SAM, and an installation without one of them does
+   * not boot; preparing it would report success on a broken image. */
+  for (size_t h = 0; ow_win_hive_names[h]; h++) {
+    bool found = false;
+    for (size_t i = 0; entries[i] && !found; i++)
+      found = strcasecmp (entries[i], ow_win_hive_names[h]) == 0;
+    if (!found) {
+      ow_err_unsafe (ENOENT, "%s: not prepared: the %s hive is missing from %s: restore it "
+                     "(or repair Windows) before preparing the image", ow_disk_spec (e->disk),
+                     ow_win_hive_names[h], cfg);
+      goto out;
+    }
+  }
+  if (e->ctx.security == NULL || e->ctx.sam == NULL) {
+    ow_err_unsafe (EINVAL, "%s: not prepared: the %s hive cannot be loaded", ow_disk_spec (e->disk),
+                   e->ctx.security == NULL ? "SECURITY" : "SAM");
+    goto out;
+  }
   r = 0;
  out:
   ow_strv_free (entries);
@@ -152,7 +231,7 @@ open_target (struct engine *e)
   e->ctx.drive_letter = json_string_value (json_object_get (e->facts, "driveLetter"));
   /* Plan on a read-only mount: a job with nothing to do must not write a
    * byte (a read-write mount already resets the NTFS journal). */
-  e->vol = ow_volume_open (e->disk, e->ctx.part->start, e->ctx.part->size, 0);
+  e->vol = ow_volume_open (e->view, e->ctx.part->start, e->ctx.part->size, 0);
   if (e->vol == NULL)
     return -1;
   e->ctx.disk = e->disk;
@@ -274,6 +353,8 @@ engine_free (struct engine *e)
   json_decref (e->hives_json);
   json_decref (e->problems);
   ow_ptable_free (e->pt);
+  if (e->view)
+    ow_disk_close (e->view);
   if (e->disk)
     ow_disk_close (e->disk);
 }
@@ -299,12 +380,27 @@ ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
     ow_err (EROFS, "%s: disk is open read-only: only a dry run is possible", ow_disk_spec (disk));
     goto out;
   }
-  if (!e.dry_run && ow_prepare_recover (e.disk, &e.plan) == -1)
+  /* The verdict first, read-only; then recovery of an earlier run of
+   * ours on the target alone; then the full verdict on what it left. */
+  e.view = ow_disk_open_mirror_view (e.disk, &e.stale_mirrors);
+  if (e.view == NULL)
     goto out;
-  e.inspect = ow_inspect (e.disk);
+  e.inspect = ow_inspect (e.view);
+  if (e.inspect == NULL || ow_prepare_safety_verdict (e.disk, e.inspect) == -1)
+    goto out;
+  note_stale_mirrors (&e);
+  {
+    int rec = ow_prepare_recover_target (e.disk, e.view, e.inspect, e.dry_run, &e.plan);
+    if (rec == -1)
+      goto out;
+    if (rec == 1) {
+      json_decref (e.inspect);
+      e.inspect = ow_inspect (e.view);
+    }
+  }
   if (e.inspect == NULL || check_verdict (&e) == -1)
     goto out;
-  e.pt = ow_ptable_read (e.disk);
+  e.pt = ow_ptable_read (e.view);
   if (e.pt == NULL || open_target (&e) == -1)
     goto out;
   if (run_operations (&e) == -1 || check_blocking (&e) == -1)
@@ -326,7 +422,7 @@ ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
    * condition before mounting. */
   ow_volume_close (e.vol);
   e.vol = e.ctx.vol = ow_volume_open (e.disk, e.ctx.part->start, e.ctx.part->size, OW_VOL_WRITE);
-  if (e.vol == NULL)
+  if (e.vol == NULL || mark_started (&e) == -1)
     goto out;
   r = ow_prepare_apply (&e.ctx, &e.plan, opts);
   if (r == 0)

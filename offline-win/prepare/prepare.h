@@ -149,9 +149,22 @@ int ow_op_firstboot (struct ow_prep_ctx *ctx, struct ow_plan *plan);
  * files written), then drop the hive backups. */
 int ow_prepare_apply (struct ow_prep_ctx *ctx, struct ow_plan *plan,
                       const struct ow_prepare_options *opts);
-/* prepare/recover.c: finish or roll back hive swaps a previous run left
- * interrupted, on every Windows volume of DISK, before anything else;
- * what was repaired is noted in PLAN. */
+/* prepare/recover.c (docs/crash-safety.md, "Recovery").
+ * The write-safety verdict: refuse (OW_ERR_UNSAFE) unless INSPECT found
+ * exactly one Windows and no problem other than a registry one (those an
+ * interrupted swap explains are judged after recovery). */
+int ow_prepare_safety_verdict (struct ow_disk *disk, json_t *inspect);
+/* Finish or roll back the hive swaps an earlier run left interrupted, on
+ * the target partition of INSPECT only, and only when it carries our
+ * traces (a "<HIVE>.ce-tmp/.ce-new/.ce-backup" name in its config
+ * directory); a stale $MFTMirr on it is repaired only then, and refused
+ * (OW_ERR_UNSAFE, run chkdsk /f) otherwise.  VIEW is DISK's mirror view
+ * (ow_disk_open_mirror_view) INSPECT was made through.  DRY_RUN: the same
+ * checks, nothing written.  1 something was recovered, 0 nothing to do,
+ * -1 error; what was done is noted in PLAN. */
+int ow_prepare_recover_target (struct ow_disk *disk, struct ow_disk *view, json_t *inspect,
+                               bool dry_run, struct ow_plan *plan);
+/* The same as a run starts with: view, inspection, verdict, recovery. */
 int ow_prepare_recover (struct ow_disk *disk, struct ow_plan *plan);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Disk layer: bounds, read-only mode, statistics, and the fault-injection
- * wrapper that simulates a power cut after N writes. */
+ * wrapper that simulates a power cut after N writes and read errors. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -67,6 +67,50 @@ test_bad_sector_size_is_refused (void **state)
   assert_int_equal (ow_error_class (), OW_ERR_INVALID);
 }
 
+/* Read faults: only reads overlapping a chosen range fail; ONCE fails the
+ * first hit only; AFTER_WRITE arms with the first write; a chance below
+ * 100% is reproducible from the seed. */
+static void
+test_faulty_disk_read_faults (void **state)
+{
+  (void) state;
+  uint8_t *mem = calloc (1, SIZE), b = 7, r[16];
+  struct ow_disk *d = ow_disk_open_faulty (ow_disk_open_memory (mem, SIZE, 512, 0), UINT64_MAX);
+  int pattern[2][64];
+
+  assert_non_null (d);
+  assert_int_equal (ow_disk_faulty_fail_reads (d, 1024, 512), 0);
+  assert_int_equal (ow_disk_pread (d, r, 16, 1024 - 16), 0);      /* just before */
+  assert_int_equal (ow_disk_pread (d, r, 16, 1536), 0);            /* just after */
+  assert_int_equal (ow_disk_pread (d, r, 16, 1024 - 8), -1);       /* overlaps */
+  assert_int_equal (errno, EIO);
+  assert_int_equal (ow_disk_pread (d, r, 16, 1200), -1);           /* every hit */
+  assert_int_equal (ow_disk_faulty_reads_failed (d), 2);
+
+  assert_int_equal (ow_disk_faulty_read_mode (d, OW_FAULT_ONCE | OW_FAULT_AFTER_WRITE, 1, 100), 0);
+  assert_int_equal (ow_disk_pread (d, r, 16, 1200), 0);            /* not armed yet */
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 0), 0);
+  assert_int_equal (ow_disk_pread (d, r, 16, 1200), -1);           /* armed */
+  assert_int_equal (ow_disk_pread (d, r, 16, 1200), 0);            /* once */
+  ow_disk_close (d);
+
+  for (int run = 0; run < 2; run++) {
+    int failed = 0;
+    d = ow_disk_open_faulty (ow_disk_open_memory (mem, SIZE, 512, 0), UINT64_MAX);
+    assert_int_equal (ow_disk_faulty_fail_reads (d, 0, SIZE), 0);
+    assert_int_equal (ow_disk_faulty_read_mode (d, 0, 42, 50), 0);
+    for (int i = 0; i < 64; i++) {
+      pattern[run][i] = ow_disk_pread (d, r, 1, (uint64_t) i);
+      failed += pattern[run][i] == -1;
+    }
+    assert_true (failed > 0 && failed < 64);
+    ow_disk_close (d);
+  }
+  assert_memory_equal (pattern[0], pattern[1], sizeof pattern[0]);
+  assert_int_equal (ow_disk_faulty_read_mode (NULL, 0, 1, 100), -1);
+  free (mem);
+}
+
 static void
 test_faulty_disk_stops_after_n_writes (void **state)
 {
@@ -108,6 +152,7 @@ main (void)
     cmocka_unit_test (test_readonly_disk_refuses_writes),
     cmocka_unit_test (test_bad_sector_size_is_refused),
     cmocka_unit_test (test_faulty_disk_stops_after_n_writes),
+    cmocka_unit_test (test_faulty_disk_read_faults),
     cmocka_unit_test (test_missing_file_names_the_path),
   };
   int r = cmocka_run_group_tests (tests, NULL, NULL);
