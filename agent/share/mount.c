@@ -34,42 +34,65 @@ struct ce_share {
 static pthread_mutex_t shares_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ce_share *shares;
 
-/* Append VALUE with every ',' doubled: the kernel's mount data parser reads
- * ",," as a literal comma, so no value can add options of its own. */
-static void
-put_value (FILE *f, const char *value)
+/* Append VALUE at OUT (when not NULL) with every ',' doubled: the kernel's
+ * mount data parser reads ",," as a literal comma, so no value can add
+ * options of its own.  Returns the length appended. */
+static size_t
+put_value (char *out, const char *value)
 {
+  size_t n = 0;
   for (const char *p = value; *p; p++) {
-    if (*p == ',')
-      fputc (',', f);
-    fputc (*p, f);
+    if (*p == ',') {
+      if (out)
+        out[n] = ',';
+      n++;
+    }
+    if (out)
+      out[n] = *p;
+    n++;
   }
+  return n;
 }
 
-/* The mount data; malloc'd, the caller wipes and frees it. */
+/* Lay out the mount data at OUT (NULL: only measure); returns its length
+ * without the NUL. */
+static size_t
+layout_mount_data (char *out, const char *head, const struct ce_share_creds *c, bool seal)
+{
+  size_t n = 0;
+#define PUT(s) do { size_t l_ = strlen (s); if (out) memcpy (out + n, (s), l_); n += l_; } while (0)
+  PUT (head);
+  n += put_value (out ? out + n : NULL, c->username);
+  PUT (",password=");
+  n += put_value (out ? out + n : NULL, c->password ? c->password : "");
+  if (c->domain && *c->domain) {
+    PUT (",domain=");
+    n += put_value (out ? out + n : NULL, c->domain);
+  }
+  if (seal)
+    PUT (",seal");
+#undef PUT
+  return n;
+}
+
+/* The mount data; malloc'd, the caller wipes and frees it.  Measured first
+ * and written into one allocation: a growing buffer (open_memstream) would
+ * free its earlier copies, password included, without wiping them. */
 static char *
 mount_data (const char *ip, unsigned port, const struct ce_share_creds *c, bool seal)
 {
-  char *buf = NULL;
-  size_t size = 0;
-  FILE *f = open_memstream (&buf, &size);
+  char *head = NULL, *buf;
+  size_t len;
 
-  if (!f)
+  if (asprintf (&head, "ip=%s,port=%u,vers=" SMB_VERSIONS ",username=", ip, port) == -1)
     return NULL;
-  fprintf (f, "ip=%s,port=%u,vers=" SMB_VERSIONS ",username=", ip, port);
-  put_value (f, c->username);
-  fputs (",password=", f);
-  put_value (f, c->password ? c->password : "");
-  if (c->domain && *c->domain) {
-    fputs (",domain=", f);
-    put_value (f, c->domain);
+  len = layout_mount_data (NULL, head, c, seal);
+  buf = malloc (len + 1);
+  if (buf) {
+    layout_mount_data (buf, head, c, seal);
+    buf[len] = '\0';
   }
-  if (seal)
-    fputs (",seal", f);
-  if (fclose (f) != 0) {
-    free (buf);
-    return NULL;
-  }
+  free (head);
   return buf;
 }
 
