@@ -160,7 +160,7 @@ int
 ow_prepare_recover_target (struct ow_disk *disk, struct ow_disk *view, json_t *inspect,
                            bool dry_run, struct ow_plan *plan)
 {
-  struct ow_partition part;
+  struct ow_partition part = { 0 };  /* set by target_of; zeroed for -O2 -Wmaybe-uninitialized */
   struct ow_volume *vol;
   char *root = NULL;
   int traces, stale, r = -1;
