@@ -81,6 +81,11 @@ ow_prepare_safety_verdict (struct ow_disk *disk, json_t *inspect)
   size_t len = 0, i, n = 0;
   FILE *f;
 
+  /* A volume that could not be read is a failure (exit 1), not a verdict:
+   * an I/O error says nothing about whether the disk is safe to write. */
+  if ((pr = json_object_get (inspect, "error")) != NULL)
+    return ow_err (EIO, "%s: not prepared, nothing was written: %s", ow_disk_spec (disk),
+                   json_string_value (json_object_get (pr, "message")));
   f = open_memstream (&msg, &len);
   if (f == NULL)
     return ow_err (ENOMEM, "out of memory");
