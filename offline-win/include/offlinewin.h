@@ -48,6 +48,13 @@ struct ow_disk *ow_disk_open_memory (void *buf, uint64_t size,
 /* Wrap DISK so that every write after the first MAX_WRITES fails with EIO
  * (simulated power cut).  The wrapper owns DISK. */
 struct ow_disk *ow_disk_open_faulty (struct ow_disk *disk, uint64_t max_writes);
+/* The same cut, through a simulated write cache: writes are held until a
+ * flush; at the cut each held write reaches DISK or not, chosen by a PRNG
+ * seeded with SEED (reproducible).  Reads see the held writes. */
+struct ow_disk *ow_disk_open_faulty_reorder (struct ow_disk *disk, uint64_t max_writes,
+                                             uint64_t seed);
+/* Only the NTH write (1-based) fails with EIO; the others succeed. */
+struct ow_disk *ow_disk_open_faulty_once (struct ow_disk *disk, uint64_t nth);
 int ow_disk_close (struct ow_disk *disk);
 
 int ow_disk_pread (struct ow_disk *disk, void *buf, size_t count, uint64_t off);

@@ -29,7 +29,7 @@ has_swap_traces (struct ow_volume *vol, const char *cfg)
 
   for (size_t i = 0; names && names[i] && !found; i++)
     found = ends_with_ci (names[i], SWAP_SUFFIX_NEW) || ends_with_ci (names[i], SWAP_SUFFIX_BACKUP) ||
-            ends_with_ci (names[i], SWAP_SUFFIX_TMP);
+            ends_with_ci (names[i], SWAP_SUFFIX_TMP) || ow_journal_is_trace (names[i]);
   ow_strv_free (names);
   return found;
 }
@@ -37,6 +37,17 @@ has_swap_traces (struct ow_volume *vol, const char *cfg)
 static int
 recover_root (struct ow_volume *vol, const char *root, struct ow_plan *plan)
 {
+  /* The whole interrupted job first (prepare/journal.c); what is left
+   * after it is a swap from before job journals. */
+  {
+    char *what = NULL;
+    int r = ow_journal_recover (vol, root, &what);
+    if (r == 1)
+      ow_plan_note (plan, "%s: %s", root, what ? what : "");
+    free (what);
+    if (r == -1)
+      return -1;
+  }
   for (size_t i = 0; ow_win_hive_names[i]; i++) {
     char *path = NULL, *what = NULL;
     int r;
