@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# A prepare job is applied whole or not at all (docs/crash-safety.md, "The
+# job"), checked by readers that share no code with libofflinewin: for a
+# sample of cut points (every 40th write of a full prepare: three hives
+# swapped, four first-boot/GPO files created), the power is cut, a later
+# run's recovery is done, and ntfsls -R (every name on the volume), ntfscat
+# (the job's files, the hives' logs) and hivexregedit --export (SYSTEM,
+# SOFTWARE, SECURITY) must see exactly the untouched image or exactly the
+# completed one.  The same after a power cut through a reordering write
+# cache (a seeded random subset of the unflushed writes kept).  The full
+# every-cut sweep is `make torture` (docs/crash-safety.md has its figures).
+. "$(dirname "$0")/functions.sh"
+requires ntfsls
+requires ntfscat
+requires hivexregedit
+TORTURE=$FIXTOOLS/prepare-torture
+[ -x "$TORTURE" ] || fail "$TORTURE is missing (make test-progs)"
+work=$TMP
+[ -w /dev/shm ] && work=$(mktemp -d /dev/shm/ce-torture.XXXXXX) && on_exit "rm -rf $work"
+img=$(fixture win2022-bios-vda)
+cp --sparse=always "$img" "$work/template.img"
+cat > "$TMP/job.json" <<'EOF_JOB'
+{"type":"prepare","platform":"azure","provisioningType":"Mcs","pagefile":"system",
+ "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"},
+                  {"ParameterName":"enable_hdx_ports","ParameterValue":"true"}],
+ "domainUnjoin":true,"enableRdp":true}
+EOF_JOB
+snap=$CE_TOP/tests/fixtures/torture-snapshot
+"$TORTURE" -e 40 -x "$snap" "$work/template.img" "$work/work.img" "$TMP/job.json" \
+  | tee "$TMP/cut.out"
+expect_grep '^cuts 1\.\.[0-9]+ \([0-9]+ runs\): job found old [1-9][0-9]*, new [0-9]+, mixed 0 after recovery; failures: 0$' \
+  "$TMP/cut.out" "in-order cuts: the whole job old or new, as ntfs-3g tools and hivexregedit see it"
+"$TORTURE" -m reorder -s 7 -e 23 -x "$snap" "$work/template.img" "$work/work.img" "$TMP/job.json" \
+  | tee "$TMP/reorder.out"
+expect_grep '^reordered cuts 1\.\.[0-9]+ \([0-9]+ runs\): .*mixed 0 after recovery; failures: 0$' \
+  "$TMP/reorder.out" "reordered cuts: the whole job old or new, as ntfs-3g tools and hivexregedit see it"
