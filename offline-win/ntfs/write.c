@@ -454,6 +454,7 @@ link_ordered (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *u, int n, const c
 {
   size_t size = sizeof (FILE_NAME_ATTR) + (size_t) n * sizeof (ntfschar);
   FILE_NAME_ATTR *fn = calloc (1, size);
+  bool fn_dirty = false;
   int r = -1;
 
   if (fn == NULL)
@@ -475,6 +476,10 @@ link_ordered (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *u, int n, const c
   }
   ni->mrec->link_count = cpu_to_le16 (le16_to_cpu (ni->mrec->link_count) + 1);
   ntfs_inode_mark_dirty (ni);
+  /* Adding the name may have made the data non-resident (a full record),
+   * which marks the sizes in every name's index entry for update; the new
+   * name has no index entry yet, so that update waits for the close. */
+  fn_dirty = NInoFileNameTestAndClearDirty (ni);
   if (ntfs_inode_sync (ni) != 0) {
     ow_err (errno ? errno : EIO, "%s: writing the file record: %m", path);
     goto out;
@@ -486,6 +491,8 @@ link_ordered (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *u, int n, const c
   }
   r = 0;
  out:
+  if (fn_dirty)
+    NInoFileNameSetDirty (ni);
   free (fn);
   return r;
 }
