@@ -4,7 +4,7 @@
 # (test-prepare-survives-every-power-cut, -reordered-power-cuts,
 # -job-all-or-nothing-seen-by-ntfs-3g-tools).  A full prepare (three hives,
 # four first-boot/GPO files) is cut at EVERY write N, in order and through
-# a reordering cache (seeds 1 and 2); after each cut the next run's
+# a reordering cache (seeds 1 and 2), and fails at only write N (once); after each cut the next run's
 # recovery must leave the whole job old or new as libofflinewin, ntfsls,
 # ntfscat and hivexregedit see it, and a re-run must complete it.  Prints
 # each summary and the time taken; exit 1 on any failure.
@@ -39,4 +39,5 @@ sweep() {  # LABEL ARGS...
 sweep "in order" -m cut
 sweep "reordered, seed 1" -m reorder -s 1
 sweep "reordered, seed 2" -m reorder -s 2
+sweep "one failed write" -m once
 exit $status

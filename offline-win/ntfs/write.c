@@ -71,8 +71,15 @@ ow_ntfs_close (ntfs_inode *ni, const char *what)
 {
   int e;
 
-  if (ni == NULL || ntfs_inode_close (ni) == 0)
+  if (ni == NULL)
     return 0;
+  /* Written back here rather than by ntfs_inode_close: when its write-back
+   * fails, ntfs_inode_close retries it and, if the retry succeeds (a
+   * transient error), frees the inode yet returns -1 — closing it again
+   * would be a double free. */
+  if ((!NInoDirty (ni) && !NInoAttrListDirty (ni)) || ntfs_inode_sync (ni) == 0)
+    return ntfs_inode_close (ni) == 0 ? 0 :
+      ow_err (errno ? errno : EIO, "%s: closing the file record failed: %m", what);
   e = errno ? errno : EIO;
   drop_dirty (ni);
   ntfs_inode_close (ni);
