@@ -35,3 +35,25 @@ expect_grep '^cuts 1\.\.[0-9]+ \([0-9]+ runs\): job found old [1-9][0-9]*, new [
   | tee "$TMP/reorder.out"
 expect_grep '^reordered cuts 1\.\.[0-9]+ \([0-9]+ runs\): .*mixed 0 after recovery; failures: 0$' \
   "$TMP/reorder.out" "reordered cuts: the whole job old or new, as ntfs-3g tools and hivexregedit see it"
+# A second job on the prepared image replaces a first-boot file
+# (steps.json) and deletes one (pagefile.sys): the originals are kept as
+# <PATH>.ce-backup until the commit and must come back on a rollback.
+cp --sparse=always "$work/template.img" "$work/prepared.img"
+expect_exit 0 "$CE_OFFLINE" prepare "$work/prepared.img" --job "$TMP/job.json"
+cat > "$TMP/job2.json" <<'EOF_JOB'
+{"type":"prepare","platform":"aws","provisioningType":"Mcs","pagefile":"temp-disk",
+ "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc7.corp.example.com"},
+                  {"ParameterName":"enable_hdx_ports","ParameterValue":"true"},
+                  {"ParameterName":"portnumber","ParameterValue":"8080"}],
+ "enableRdp":false}
+EOF_JOB
+"$CE_OFFLINE" prepare "$work/prepared.img" --job "$TMP/job2.json" --dry-run --json >"$TMP/plan2.json"
+expect_grep '"kind": *"file-replace"' "$TMP/plan2.json" "the second job replaces a file"
+expect_grep '"kind": *"file-delete"' "$TMP/plan2.json" "the second job deletes a file"
+for mode in "-m cut" "-m reorder -s 3"; do
+  # shellcheck disable=SC2086
+  "$TORTURE" $mode -e 25 -x "$snap" "$work/prepared.img" "$work/work.img" "$TMP/job2.json" \
+    | tee "$TMP/job2.out"
+  expect_grep ' \([0-9]+ runs\): job found old [1-9][0-9]*, new [0-9]+, mixed 0 after recovery; failures: 0$' \
+    "$TMP/job2.out" "replace/delete job ($mode): the whole job old or new, as ntfs-3g tools see it"
+done
