@@ -216,8 +216,9 @@ char **ow_hive_value_names (struct ow_hive *hive, const char *key);
 /* Every function here needs a volume opened with OW_VOL_WRITE.  Paths are
  * '/'-separated relative to the root, any case for existing components; a
  * new name keeps the case it is given (a replaced file keeps its stored
- * name).  Names ending in ".ce-tmp", ".ce-new" and ".ce-backup" are ours:
- * see docs/crash-safety.md. */
+ * name).  Names ending in ".ce-tmp", ".ce-new" and ".ce-backup", and a
+ * prepare job's journal System32/config/CE-JOB.ce-journal (and its commit
+ * name CE-JOB.ce-commit), are ours: see docs/crash-safety.md. */
 
 /* Explicit security descriptor: owner Administrators; SYSTEM and
  * Administrators full control, Users read and execute; not inherited from
