@@ -45,7 +45,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS   += $(PKG_CFLAGS)
 
-.PHONY: all deps check check-host bench demo clean fuzz
+.PHONY: all deps check check-host torture bench demo clean fuzz
 all:
 
 # Explicitly: install what is missing (its --check is the one list of what
@@ -74,6 +74,12 @@ check: deps
 check-host: deps
 	$(MAKE) -j$(NPROC) --no-print-directory BUILD=build/asan SANITIZE=1 all test-progs
 	@CE_BUILD=build/asan CE_SKIP_QEMU=1 tests/run-tests.sh
+
+# The every-cut power-cut sweep of a full prepare (minutes; the tests run
+# a sample of it).  Figures: docs/crash-safety.md.
+torture: deps
+	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 all test-progs
+	@CE_BUILD=build/asan nice tests/torture-every-cut.sh
 
 bench: deps all test-progs image
 	scripts/bench-inspect

@@ -80,6 +80,10 @@ struct ow_disk {
   uint64_t size;
   unsigned sector_size;
   bool readonly;
+  /* A write failed: what is on the disk is uncertain, so every later flush
+   * fails too (as fsync reports an earlier write error), and nobody can
+   * take a write error some layer swallowed for a completed job. */
+  bool write_failed;
   struct ow_disk_stats stats;
 };
 

@@ -4,9 +4,10 @@
 # hives swapped, first-boot runner files created): the job is run once to
 # count its disk writes W, then for EVERY N from 1 to W the power is cut
 # after N writes; the image is reopened, the recovery a later run starts
-# with is done, every edited hive must open with hivex and hold all-old or
-# all-new values, every created file must be absent or complete; then the
-# job is re-run to completion and every change must be there.
+# with is done, and the WHOLE job must be old or new: every value in every
+# edited hive and every file the job writes (content compared), all old or
+# all new (job journal, docs/crash-safety.md "The job"); then the job is
+# re-run to completion and every change must be there.
 . "$(dirname "$0")/functions.sh"
 TORTURE=$FIXTOOLS/prepare-torture
 [ -x "$TORTURE" ] || fail "$TORTURE is missing (make test-progs)"
@@ -25,4 +26,5 @@ EOF_JOB
 expect_grep '^cut points: [0-9]+ ' "$TMP/torture.out" "the number of cut points is reported"
 w=$(sed -n 's/^cut points: \([0-9]*\).*/\1/p' "$TMP/torture.out")
 [ "$w" -ge 100 ] || fail "only $w writes: the job is not writing what a prepare writes"
-expect_grep "^cuts 1\\.\\.$w: .*failures: 0$" "$TMP/torture.out" "every cut point from 1 to $w recovered"
+expect_grep "^cuts 1\\.\\.$w \\($w runs\\): .*mixed 0 .*failures: 0$" "$TMP/torture.out" \
+  "every cut point from 1 to $w left the whole job old or new"

@@ -74,6 +74,7 @@ ow_disk_pwrite (struct ow_disk *d, const void *buf, size_t count, uint64_t off)
   if (count == 0)
     return 0;
   if (d->ops->pwrite (d->h, buf, count, off) == -1) {
+    d->write_failed = true;
     ow_err_context ("%s: write %zu bytes at %" PRIu64, d->spec, count, off);
     return -1;
   }
@@ -85,7 +86,14 @@ ow_disk_pwrite (struct ow_disk *d, const void *buf, size_t count, uint64_t off)
 int
 ow_disk_flush (struct ow_disk *d)
 {
-  if (d->readonly || d->ops->flush == NULL)
+  if (d->readonly)
+    return 0;
+  /* libntfs-3g ignores some write errors (an index block written back when
+   * its context is released): the flush that follows must not succeed. */
+  if (d->write_failed)
+    return ow_err (EIO, "%s: an earlier write failed: the content of the disk is "
+                   "uncertain", d->spec);
+  if (d->ops->flush == NULL)
     return 0;
   if (d->ops->flush (d->h) == -1) {
     ow_err_context ("%s: flush", d->spec);

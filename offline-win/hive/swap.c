@@ -259,9 +259,9 @@ neutralise_logs (struct ow_volume *vol, const char *hive, bool *changed)
 
 /* ---- swap ---- */
 
-/* Steps 4 to 8, from a complete NEW onwards. */
+/* Steps 4 to 8 (4 to 7 without ZERO_LOGS), from a complete NEW onwards. */
 static int
-finish_swap (struct ow_volume *vol, const struct names *n)
+finish_swap (struct ow_volume *vol, const struct names *n, bool zero_logs)
 {
   int have_backup, have_hive;
   bool changed;
@@ -280,14 +280,16 @@ finish_swap (struct ow_volume *vol, const struct names *n)
     return -1;
   if (ow_ntfs_unlink (vol, n->new_) == -1 || sync_vol (vol) == -1)
     return -1;
+  if (!zero_logs)
+    return 0;
   if (neutralise_logs (vol, n->hive, &changed) == -1)
     return -1;
   return sync_vol (vol);
 }
 
-int
-ow_hive_swap_in (struct ow_volume *vol, const char *hive_path, const void *data,
-                 size_t len)
+static int
+swap_in (struct ow_volume *vol, const char *hive_path, const void *data, size_t len,
+         bool zero_logs)
 {
   struct names n;
   int e, r = -1;
@@ -320,13 +322,98 @@ ow_hive_swap_in (struct ow_volume *vol, const char *hive_path, const void *data,
   if (ow_ntfs_link (vol, n.tmp, n.new_) == -1 || ow_ntfs_unlink (vol, n.tmp) == -1 ||
       sync_vol (vol) == -1)
     goto out;
-  if (finish_swap (vol, &n) == -1)
+  if (finish_swap (vol, &n, zero_logs) == -1)
     goto out;
   ow_debug ("%s: %zu bytes swapped in", n.hive, len);
   r = 0;
  out:
   if (r == -1)
     ow_err_context ("swapping in %s", hive_path);
+  names_free (&n);
+  return r;
+}
+
+int
+ow_hive_swap_in (struct ow_volume *vol, const char *hive_path, const void *data,
+                 size_t len)
+{
+  return swap_in (vol, hive_path, data, len, true);
+}
+
+int
+ow_hive_swap_stage (struct ow_volume *vol, const char *hive_path, const void *data,
+                    size_t len)
+{
+  return swap_in (vol, hive_path, data, len, false);
+}
+
+int
+ow_hive_logs_neutralise (struct ow_volume *vol, const char *hive_path)
+{
+  struct names n;
+  bool changed = false;
+  int clean, r = -1;
+
+  if (names_for (vol, hive_path, &n) == -1)
+    return -1;
+  /* A hive Windows has used since (dirty) keeps its logs. */
+  clean = hive_is_clean (vol, n.hive);
+  if (clean == 1 && (neutralise_logs (vol, n.hive, &changed) == -1 || sync_vol (vol) == -1))
+    clean = -1;
+  r = clean == -1 ? -1 : 0;
+  names_free (&n);
+  return r;
+}
+
+int
+ow_hive_swap_rollback (struct ow_volume *vol, const char *hive_path)
+{
+  struct names n;
+  int have_hive, have_new, have_backup, have_tmp, same, r = -1;
+
+  if (names_for (vol, hive_path, &n) == -1)
+    return -1;
+  if ((have_tmp = exists (vol, n.tmp)) == -1 || (have_new = exists (vol, n.new_)) == -1 ||
+      (have_backup = exists (vol, n.backup)) == -1 || (have_hive = exists (vol, n.hive)) == -1)
+    goto out;
+  if (have_tmp && (ow_ntfs_unlink (vol, n.tmp) == -1 || sync_vol (vol) == -1))
+    goto out;
+  if (have_backup) {
+    /* The backup is the original: it takes the name back. */
+    same = have_hive ? ow_ntfs_same_file (vol, n.hive, n.backup) : 0;
+    if (same == -1)
+      goto out;
+    if (have_hive && !same && (ow_ntfs_unlink (vol, n.hive) == -1 || sync_vol (vol) == -1))
+      goto out;
+    if (!same && (ow_ntfs_link (vol, n.backup, n.hive) == -1 || sync_vol (vol) == -1))
+      goto out;
+    have_hive = 1;
+  } else if (have_new && have_hive) {
+    /* Without a backup the swap never reached step 4, so the name is
+     * still the original's; a .ce-new under the same inode would mean the
+     * original is gone. */
+    same = ow_ntfs_same_file (vol, n.hive, n.new_);
+    if (same == -1)
+      goto out;
+    if (same) {
+      ow_err (EIO, "%s: the new hive is in place and no backup of the original "
+              "is left: cannot roll back", hive_path);
+      goto out;
+    }
+  }
+  if (!have_hive) {
+    ow_err (ENOENT, "%s: the hive is missing and there is no %s to restore",
+            hive_path, n.backup);
+    goto out;
+  }
+  if (have_new && (ow_ntfs_unlink (vol, n.new_) == -1 || sync_vol (vol) == -1))
+    goto out;
+  if (have_backup && (ow_ntfs_unlink (vol, n.backup) == -1 || sync_vol (vol) == -1))
+    goto out;
+  r = 0;
+ out:
+  if (r == -1)
+    ow_err_context ("rolling back the swap of %s", hive_path);
   names_free (&n);
   return r;
 }
@@ -379,7 +466,7 @@ ow_hive_swap_recover (struct ow_volume *vol, const char *hive_path, char **what)
     } else if ((valid = check_hive_file (vol, n.new_)) == -1) {
       goto out;       /* a read error says nothing about the file */
     } else if (valid == 0) {
-      if (finish_swap (vol, &n) == -1)
+      if (finish_swap (vol, &n, true) == -1)
         goto out;
       note (&done, "finished the swap of %s: the new hive is in place", n.hive);
     } else {

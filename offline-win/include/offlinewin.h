@@ -66,6 +66,13 @@ int ow_disk_faulty_read_mode (struct ow_disk *disk, unsigned flags, uint64_t see
                               unsigned percent);
 /* How many reads the faults made fail so far. */
 uint64_t ow_disk_faulty_reads_failed (struct ow_disk *disk);
+/* A power cut through a simulated write cache: writes are held until a
+ * flush; at the cut each held write reaches DISK or not, chosen by a PRNG
+ * seeded with SEED (reproducible).  Reads see the held writes. */
+struct ow_disk *ow_disk_open_faulty_reorder (struct ow_disk *disk, uint64_t max_writes,
+                                             uint64_t seed);
+/* Only the NTH write (1-based) fails with EIO; the others succeed. */
+struct ow_disk *ow_disk_open_faulty_once (struct ow_disk *disk, uint64_t nth);
 int ow_disk_close (struct ow_disk *disk);
 
 int ow_disk_pread (struct ow_disk *disk, void *buf, size_t count, uint64_t off);
@@ -227,8 +234,9 @@ char **ow_hive_value_names (struct ow_hive *hive, const char *key);
 /* Every function here needs a volume opened with OW_VOL_WRITE.  Paths are
  * '/'-separated relative to the root, any case for existing components; a
  * new name keeps the case it is given (a replaced file keeps its stored
- * name).  Names ending in ".ce-tmp", ".ce-new" and ".ce-backup" are ours:
- * see docs/crash-safety.md. */
+ * name).  Names ending in ".ce-tmp", ".ce-new" and ".ce-backup", and a
+ * prepare job's journal System32/config/CE-JOB.ce-journal (and its commit
+ * name CE-JOB.ce-commit), are ours: see docs/crash-safety.md. */
 
 /* Explicit security descriptor: owner Administrators; SYSTEM and
  * Administrators full control, Users read and execute; not inherited from

@@ -112,6 +112,15 @@ win_pwrite (struct ntfs_device *dev, const void *buf, s64 count, s64 offset)
   }
   if (ow_disk_pwrite (w->disk, buf, (size_t) count, w->start + (uint64_t) offset) == -1)
     return -1;
+  /* libntfs-3g has no journal: one change is several writes that are safe
+   * only in the order it makes them ($Bitmap before the record that uses
+   * the clusters, the record before its index entry...).  A disk cache
+   * may reorder writes between flushes, and a power cut then leaves a
+   * record pointing at clusters marked free, which a later allocation
+   * hands out twice.  So every write is flushed before the next one
+   * (prepare-torture -m reorder found this; docs/crash-safety.md). */
+  if (ow_disk_flush (w->disk) == -1)
+    return -1;
   NDevSetDirty (dev);
   return count;
 }

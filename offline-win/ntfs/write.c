@@ -71,8 +71,15 @@ ow_ntfs_close (ntfs_inode *ni, const char *what)
 {
   int e;
 
-  if (ni == NULL || ntfs_inode_close (ni) == 0)
+  if (ni == NULL)
     return 0;
+  /* Written back here rather than by ntfs_inode_close: when its write-back
+   * fails, ntfs_inode_close retries it and, if the retry succeeds (a
+   * transient error), frees the inode yet returns -1 — closing it again
+   * would be a double free. */
+  if ((!NInoDirty (ni) && !NInoAttrListDirty (ni)) || ntfs_inode_sync (ni) == 0)
+    return ntfs_inode_close (ni) == 0 ? 0 :
+      ow_err (errno ? errno : EIO, "%s: closing the file record failed: %m", what);
   e = errno ? errno : EIO;
   drop_dirty (ni);
   ntfs_inode_close (ni);
@@ -572,6 +579,7 @@ link_ordered (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *u, int n, const c
 {
   size_t size = sizeof (FILE_NAME_ATTR) + (size_t) n * sizeof (ntfschar);
   FILE_NAME_ATTR *fn = calloc (1, size);
+  bool fn_dirty = false;
   int r = -1;
 
   if (fn == NULL)
@@ -593,6 +601,10 @@ link_ordered (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *u, int n, const c
   }
   ni->mrec->link_count = cpu_to_le16 (le16_to_cpu (ni->mrec->link_count) + 1);
   ntfs_inode_mark_dirty (ni);
+  /* Adding the name may have made the data non-resident (a full record),
+   * which marks the sizes in every name's index entry for update; the new
+   * name has no index entry yet, so that update waits for the close. */
+  fn_dirty = NInoFileNameTestAndClearDirty (ni);
   if (ntfs_inode_sync (ni) != 0) {
     ow_err (errno ? errno : EIO, "%s: writing the file record: %m", path);
     goto out;
@@ -604,6 +616,8 @@ link_ordered (ntfs_inode *ni, ntfs_inode *dir, const ntfschar *u, int n, const c
   }
   r = 0;
  out:
+  if (fn_dirty)
+    NInoFileNameSetDirty (ni);
   free (fn);
   return r;
 }

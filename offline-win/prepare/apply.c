@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Applying a validated plan.  Per hive: edit the private copy with hivex,
- * commit it to a new private file, re-open that and check every change,
- * then swap it into the volume crash-safely (ow_hive_swap_in keeps the
- * original as <HIVE>.ce-backup until the job is complete).  Files go
- * through the NTFS write layer, never half-written under their name. */
+/* Applying a validated plan, as one job (docs/crash-safety.md, "The job").
+ * First, without writing: each edited hive is committed to a new private
+ * file, re-opened and every change checked.  Then: the job journal
+ * (prepare/journal.c) lists what will change; new directories; files,
+ * each original kept as <PATH>.ce-backup; the hives swapped in
+ * (ow_hive_swap_stage keeps each original as <HIVE>.ce-backup); the
+ * commit; then the logs are zeroed and the backups removed.  A failure
+ * before the commit rolls the whole job back (or leaves it to the next
+ * run's recovery when the disk refuses even that). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 
 #include "prepare.h"
 #include "hive/hive-internal.h"
+#include "ntfs/ntfs-internal.h"
 
 static const char *const edited_hives[] = { "SYSTEM", "SOFTWARE", "SECURITY", NULL };
 
@@ -213,14 +218,17 @@ verify_copy (const char *name, const void *data, size_t len,
   return r;
 }
 
+/* Edit, commit and check the hive NAME in memory: *DATA is NULL when the
+ * plan does not change it.  Nothing is written to the volume. */
 static int
-apply_hive (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *name)
+build_hive (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *name,
+            void **data, size_t *len)
 {
   struct ow_hive *hv = hive_for (ctx, name);
-  void *data = NULL;
-  size_t len = 0, count = 0;
-  int r = -1;
+  size_t count = 0;
 
+  *data = NULL;
+  *len = 0;
   for (size_t i = 0; i < plan->n; i++) {
     struct ow_change *c = &plan->v[i];
     if (c->hive == NULL || strcmp (c->hive, name) != 0)
@@ -233,17 +241,13 @@ apply_hive (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *name)
   }
   if (count == 0)
     return 0;
-  if (commit_copy (hv, &data, &len) == -1 ||
-      verify_copy (ow_hive_name (hv), data, len, plan, name) == -1)
-    goto out;
-  if (ow_hive_swap_in (ctx->vol, ow_hive_name (hv), data, len) == -1) {
-    ow_err_context ("swapping in %s", ow_hive_name (hv));
-    goto out;
+  if (commit_copy (hv, data, len) == -1 ||
+      verify_copy (ow_hive_name (hv), *data, *len, plan, name) == -1) {
+    free (*data);
+    *data = NULL;
+    return -1;
   }
-  r = 0;
- out:
-  free (data);
-  return r;
+  return 0;
 }
 
 static char *
@@ -286,37 +290,200 @@ apply_file (struct ow_prep_ctx *ctx, const struct ow_change *c)
   return ow_file_write_fd (ctx->vol, c->path, fd, c->source_len, file_flags (c));
 }
 
-int
-ow_prepare_apply (struct ow_prep_ctx *ctx, struct ow_plan *plan,
-                  const struct ow_prepare_options *opts)
+static bool
+is_file_change (const struct ow_change *c)
+{
+  return c->kind == OW_CH_FILE_WRITE || c->kind == OW_CH_FILE_DELETE;
+}
+
+/* Every directory the plan's files need that does not exist yet, parents
+ * first, once each. */
+static int
+journal_dirs (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct ow_journal *j)
+{
+  for (size_t i = 0; i < plan->n; i++) {
+    const struct ow_change *c = &plan->v[i];
+    char *dir;
+
+    if (c->kind != OW_CH_FILE_WRITE)
+      continue;
+    if ((dir = parent_dir (c->path)) == NULL)
+      return ow_err (ENOMEM, "out of memory");
+    for (char *p = dir; *dir; p++) {
+      char save = *p;
+      bool listed = false;
+      int e;
+
+      if (save != '/' && save != '\0')
+        continue;
+      *p = '\0';
+      for (size_t k = 0; k < j->n && !listed; k++)
+        listed = j->v[k].kind == OW_JE_DIR && strcasecmp (j->v[k].path, dir) == 0;
+      e = listed ? 1 : ow_path_exists (ctx->vol, dir);
+      if (e == 0 && ow_journal_add (j, OW_JE_DIR, dir) == -1)
+        e = -1;
+      *p = save;
+      if (e == -1) {
+        free (dir);
+        return -1;
+      }
+      if (save == '\0')
+        break;
+    }
+    free (dir);
+  }
+  return 0;
+}
+
+/* The list of what the job changes, and every backup name cleared: after
+ * recovery a .ce-backup without a journal is the leftover of a completed
+ * job, not an original of this one. */
+static int
+build_journal (struct ow_prep_ctx *ctx, struct ow_plan *plan, void *const data[],
+               struct ow_journal *j)
+{
+  if (journal_dirs (ctx, plan, j) == -1)
+    return -1;
+  for (size_t i = 0; i < plan->n; i++) {
+    const struct ow_change *c = &plan->v[i];
+    enum ow_journal_kind k;
+    char *backup = NULL;
+    int e;
+
+    if (!is_file_change (c))
+      continue;
+    if ((e = ow_path_exists (ctx->vol, c->path)) == -1)
+      return -1;
+    k = c->kind == OW_CH_FILE_DELETE ? OW_JE_DELETE : e ? OW_JE_REPLACE : OW_JE_NEW;
+    if (c->kind == OW_CH_FILE_DELETE && e == 0)
+      continue;
+    if (ow_journal_add (j, k, c->path) == -1)
+      return -1;
+    if (asprintf (&backup, "%s.ce-backup", c->path) == -1)
+      return ow_err (ENOMEM, "out of memory");
+    e = ow_path_exists (ctx->vol, backup);
+    if (e == 1 && ow_path_delete (ctx->vol, backup) == -1)
+      e = -1;
+    free (backup);
+    if (e == -1)
+      return -1;
+  }
+  for (size_t h = 0; edited_hives[h]; h++) {
+    const char *name;
+    if (data[h] == NULL)
+      continue;
+    name = ow_hive_name (hive_for (ctx, edited_hives[h]));
+    if (ow_journal_add (j, OW_JE_HIVE, name) == -1 ||
+        ow_hive_backup_remove (ctx->vol, name) == -1)
+      return -1;
+  }
+  return ow_volume_sync (ctx->vol);
+}
+
+/* The original of a file the job replaces or deletes stays, under a second
+ * name, until the commit. */
+static int
+keep_original (struct ow_prep_ctx *ctx, const struct ow_change *c)
+{
+  char *backup = NULL;
+  int r = ow_path_exists (ctx->vol, c->path);
+
+  if (r != 1)
+    return r;
+  if (asprintf (&backup, "%s.ce-backup", c->path) == -1)
+    return ow_err (ENOMEM, "out of memory");
+  r = ow_ntfs_link (ctx->vol, c->path, backup);
+  free (backup);
+  return r == -1 ? -1 : ow_volume_sync (ctx->vol);
+}
+
+static int
+write_job (struct ow_prep_ctx *ctx, struct ow_plan *plan, void *const data[],
+           const size_t len[], const struct ow_journal *j,
+           const struct ow_prepare_options *opts)
 {
   size_t done = 0;
 
-  for (size_t h = 0; edited_hives[h]; h++) {
-    if (opts && opts->progress)
-      opts->progress (opts->opaque, 50 + 10 * (int) h, edited_hives[h]);
-    if (apply_hive (ctx, plan, edited_hives[h]) == -1)
-      return -1;
-  }
+  /* Files before hives: a hive swapped in never names a missing file.
+   * (apply_file creates the directories the journal lists as new.) */
   for (size_t i = 0; i < plan->n; i++) {
     const struct ow_change *c = &plan->v[i];
-    if (c->kind != OW_CH_FILE_WRITE && c->kind != OW_CH_FILE_DELETE)
+    if (!is_file_change (c))
       continue;
     if (opts && opts->progress)
-      opts->progress (opts->opaque, 80 + (int) (15 * done++ / (plan->n ? plan->n : 1)), c->step);
-    if (apply_file (ctx, c) == -1) {
+      opts->progress (opts->opaque, 50 + (int) (20 * done++ / (plan->n ? plan->n : 1)), c->step);
+    if (keep_original (ctx, c) == -1 || apply_file (ctx, c) == -1 ||
+        ow_volume_sync (ctx->vol) == -1) {
       ow_err_context ("%s", c->path);
       return -1;
     }
   }
-  if (ow_volume_sync (ctx->vol) == -1)
-    return -1;
-  /* The job is complete: the originals kept beside the hives can go. */
   for (size_t h = 0; edited_hives[h]; h++) {
-    struct ow_hive *hv = hive_for (ctx, edited_hives[h]);
-    if (hv && ow_path_exists (ctx->vol, ow_hive_name (hv)) == 1 &&
-        ow_hive_backup_remove (ctx->vol, ow_hive_name (hv)) == -1)
+    const char *name;
+    if (data[h] == NULL)
+      continue;
+    if (opts && opts->progress)
+      opts->progress (opts->opaque, 70 + 8 * (int) h, edited_hives[h]);
+    name = ow_hive_name (hive_for (ctx, edited_hives[h]));
+    if (ow_hive_swap_stage (ctx->vol, name, data[h], len[h]) == -1) {
+      ow_err_context ("swapping in %s", name);
       return -1;
+    }
   }
-  return ow_volume_sync (ctx->vol);
+  return ow_journal_commit (ctx->vol, j);
+}
+
+int
+ow_prepare_apply (struct ow_prep_ctx *ctx, struct ow_plan *plan,
+                  const struct ow_prepare_options *opts)
+{
+  enum { NH = sizeof edited_hives / sizeof edited_hives[0] };
+  void *data[NH] = { NULL };
+  size_t len[NH] = { 0 };
+  struct ow_journal j;
+  int r = -1;
+
+  if (ow_journal_init (&j, ctx->systemroot) == -1)
+    return -1;
+  /* Nothing is written until every hive is built and checked. */
+  for (size_t h = 0; edited_hives[h]; h++)
+    if (build_hive (ctx, plan, edited_hives[h], &data[h], &len[h]) == -1)
+      goto out;
+  if (ow_path_exists (ctx->vol, j.path) != 0 || ow_path_exists (ctx->vol, j.commit) != 0) {
+    ow_err (EBUSY, "%s: the journal of an earlier job is still there (its recovery "
+            "did not finish)", j.path);
+    goto out;
+  }
+  if (build_journal (ctx, plan, data, &j) == -1 || ow_journal_write (ctx->vol, &j) == -1)
+    goto out;
+  if (write_job (ctx, plan, data, len, &j, opts) == -1) {
+    /* Before the commit: put every original back now if the disk lets
+     * us; if not, the journal tells the next run to do it. */
+    char *msg = strdup (ow_error_message ());
+    int e = errno;
+    if (ow_journal_rollback (ctx->vol, &j) == 0)
+      ow_err (e, "%s; the job was rolled back: the disk holds the originals",
+              msg ? msg : "out of memory");
+    else
+      ow_err (e, "%s; the job could not be rolled back now (%s): the next run rolls "
+              "it back before anything else", msg ? msg : "out of memory",
+              ow_error_message ());
+    free (msg);
+    goto out;
+  }
+  if (opts && opts->progress)
+    opts->progress (opts->opaque, 90, "commit");
+  /* Committed: the job is in.  What is left is clean-up, which a later
+   * run finishes if it fails here. */
+  if (ow_journal_finish (ctx->vol, &j) == -1 || ow_volume_sync (ctx->vol) == -1) {
+    ow_err_context ("the job is complete, but removing its backups failed (the next "
+                    "run finishes it)");
+    goto out;
+  }
+  r = 0;
+ out:
+  for (size_t h = 0; h < NH; h++)
+    free (data[h]);
+  ow_journal_free (&j);
+  return r;
 }

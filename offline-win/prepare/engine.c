@@ -425,6 +425,11 @@ ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
   if (e.vol == NULL || mark_started (&e) == -1)
     goto out;
   r = ow_prepare_apply (&e.ctx, &e.plan, opts);
+  /* Unmounting writes what libntfs-3g still holds: its failure is the
+   * job's failure. */
+  if (ow_volume_close (e.vol) == -1 && r == 0)
+    r = -1;
+  e.vol = e.ctx.vol = NULL;
   if (r == 0)
     progress (&e, 100, "complete");
 

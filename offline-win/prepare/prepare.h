@@ -167,4 +167,40 @@ int ow_prepare_recover_target (struct ow_disk *disk, struct ow_disk *view, json_
 /* The same as a run starts with: view, inspection, verdict, recovery. */
 int ow_prepare_recover (struct ow_disk *disk, struct ow_plan *plan);
 
+/* prepare/journal.c: the job journal (docs/crash-safety.md, "The job"). */
+enum ow_journal_kind {
+  OW_JE_HIVE,             /* a hive swapped (original kept as .ce-backup) */
+  OW_JE_DIR,              /* a directory the job creates */
+  OW_JE_NEW,              /* a file the job creates */
+  OW_JE_REPLACE,          /* a file replaced (original kept as .ce-backup) */
+  OW_JE_DELETE,           /* a file deleted (original kept as .ce-backup) */
+};
+struct ow_journal_entry {
+  enum ow_journal_kind kind;
+  char *path;
+};
+struct ow_journal {
+  char *path;             /* <root>/System32/config/CE-JOB.ce-journal */
+  char *commit;           /* its second name, the commit point */
+  struct ow_journal_entry *v;
+  size_t n;
+};
+int ow_journal_init (struct ow_journal *j, const char *root);
+void ow_journal_free (struct ow_journal *j);
+int ow_journal_add (struct ow_journal *j, enum ow_journal_kind kind, const char *path);
+/* Write the journal (before the job's first change), sync. */
+int ow_journal_write (struct ow_volume *vol, const struct ow_journal *j);
+/* Undo every entry (hives first, then files and directories in reverse
+ * order) and remove the journal.  Idempotent. */
+int ow_journal_rollback (struct ow_volume *vol, const struct ow_journal *j);
+/* The commit point: the journal gets its second name. */
+int ow_journal_commit (struct ow_volume *vol, const struct ow_journal *j);
+/* After the commit: logs zeroed, backups removed, journal names removed. */
+int ow_journal_finish (struct ow_volume *vol, const struct ow_journal *j);
+/* A later run: roll the job recorded under ROOT back or forward.
+ * 0 nothing found, 1 done (*WHAT says what, malloc'd), -1 error. */
+int ow_journal_recover (struct ow_volume *vol, const char *root, char **what);
+/* Is NAME (in the config directory) one of the journal's names? */
+bool ow_journal_is_trace (const char *name);
+
 #endif

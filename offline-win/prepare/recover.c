@@ -58,7 +58,8 @@ config_traces (struct ow_volume *vol, const char *root, const char *hive)
     return -1;
   }
   for (size_t i = 0; names[i] && !found; i++)
-    found = is_trace (names[i], hive);
+    found = is_trace (names[i], hive)
+            || (hive == NULL && ow_journal_is_trace (names[i]));
   ow_strv_free (names);
   free (cfg);
   return found;
@@ -136,6 +137,17 @@ target_of (struct ow_disk *view, json_t *inspect, struct ow_partition *part, cha
 static int
 recover_root (struct ow_volume *vol, const char *root, struct ow_plan *plan)
 {
+  /* The whole interrupted job first (prepare/journal.c); what is left
+   * after it is a swap from before job journals. */
+  {
+    char *what = NULL;
+    int r = ow_journal_recover (vol, root, &what);
+    if (r == 1)
+      ow_plan_note (plan, "%s: %s", root, what ? what : "");
+    free (what);
+    if (r == -1)
+      return -1;
+  }
   for (size_t i = 0; ow_win_hive_names[i]; i++) {
     char *path = NULL, *what = NULL;
     int r = config_traces (vol, root, ow_win_hive_names[i]);

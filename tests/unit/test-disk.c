@@ -133,6 +133,78 @@ test_faulty_disk_stops_after_n_writes (void **state)
   free (mem);
 }
 
+/* A write error some layer swallowed (libntfs-3g ignores a failed index
+ * block write-back) must still fail the next flush, so a job that goes on
+ * writing can never end as complete. */
+static void
+test_failed_write_fails_every_later_flush (void **state)
+{
+  (void) state;
+  uint8_t *mem = calloc (1, SIZE), b = 7;
+  struct ow_disk *d = ow_disk_open_faulty_once (ow_disk_open_memory (mem, SIZE, 512, 0), 2);
+
+  assert_non_null (d);
+  assert_int_equal (ow_disk_flush (d), 0);
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 0), 0);
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 1), -1);
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 2), 0);      /* transient: the next works */
+  assert_int_equal (mem[1], 0);
+  assert_int_equal (mem[2], 7);
+  assert_int_equal (ow_disk_flush (d), -1);
+  assert_non_null (strstr (ow_error_message (), "earlier write failed"));
+  assert_int_equal (ow_disk_flush (d), -1);
+  assert_int_equal (ow_disk_close (d), -1);
+  free (mem);
+}
+
+/* The reordering cache: reads see held writes; a flush makes them all
+ * reach the disk; at the cut a seeded subset does, the same for the same
+ * seed, and nothing after. */
+static size_t
+reorder_cut_keeps (uint8_t *mem, uint64_t seed)
+{
+  struct ow_disk *d = ow_disk_open_faulty_reorder (ow_disk_open_memory (mem, SIZE, 512, 0),
+                                                   64, seed);
+  uint8_t b = 1, r = 0;
+  size_t kept = 0;
+
+  assert_non_null (d);
+  memset (mem, 0, 128);
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 100), 0);
+  assert_int_equal (ow_disk_flush (d), 0);
+  assert_int_equal (mem[100], 1);
+  for (unsigned i = 0; i < 63; i++)
+    assert_int_equal (ow_disk_pwrite (d, &b, 1, i), 0);
+  assert_int_equal (ow_disk_pread (d, &r, 1, 62), 0);
+  assert_int_equal (r, 1);                                  /* held, but seen */
+  assert_int_equal (mem[62], 0);                            /* not on the disk yet */
+  assert_int_equal (ow_disk_pwrite (d, &b, 1, 63), -1);     /* write 65: the cut */
+  assert_int_equal (ow_disk_flush (d), -1);
+  for (unsigned i = 0; i < 64; i++)
+    kept += mem[i];
+  assert_int_equal (mem[63], 0);
+  ow_disk_close (d);
+  return kept;
+}
+
+static void
+test_reorder_cut_keeps_a_seeded_subset (void **state)
+{
+  (void) state;
+  uint8_t *mem = calloc (1, SIZE);
+  uint8_t first[64];
+  size_t k1 = reorder_cut_keeps (mem, 42), k2;
+
+  memcpy (first, mem, sizeof first);
+  assert_true (k1 > 0 && k1 < 63);       /* some, not all, not none */
+  k2 = reorder_cut_keeps (mem, 42);
+  assert_int_equal (k1, k2);
+  assert_memory_equal (first, mem, sizeof first);
+  reorder_cut_keeps (mem, 43);
+  assert_memory_not_equal (first, mem, sizeof first);
+  free (mem);
+}
+
 static void
 test_missing_file_names_the_path (void **state)
 {
@@ -153,6 +225,8 @@ main (void)
     cmocka_unit_test (test_bad_sector_size_is_refused),
     cmocka_unit_test (test_faulty_disk_stops_after_n_writes),
     cmocka_unit_test (test_faulty_disk_read_faults),
+    cmocka_unit_test (test_failed_write_fails_every_later_flush),
+    cmocka_unit_test (test_reorder_cut_keeps_a_seeded_subset),
     cmocka_unit_test (test_missing_file_names_the_path),
   };
   int r = cmocka_run_group_tests (tests, NULL, NULL);
