@@ -370,11 +370,22 @@ build_journal (struct ow_prep_ctx *ctx, struct ow_plan *plan, void *const data[]
   }
   for (size_t h = 0; edited_hives[h]; h++) {
     const char *name;
+    char *backup = NULL;
+    int same;
     if (data[h] == NULL)
       continue;
     name = ow_hive_name (hive_for (ctx, edited_hives[h]));
-    if (ow_journal_add (j, OW_JE_HIVE, name) == -1 ||
-        ow_hive_backup_remove (ctx->vol, name) == -1)
+    if (ow_journal_add (j, OW_JE_HIVE, name) == -1)
+      return -1;
+    /* A backup that is the hive itself (a second name of the same record)
+     * is the trace the engine linked before the first write (engine.c,
+     * mark_started): it must outlive the journal's creation, which can
+     * tear $MFTMirr.  Any other backup is a completed job's leftover. */
+    if (asprintf (&backup, "%s.ce-backup", name) == -1)
+      return ow_err (ENOMEM, "out of memory");
+    same = ow_ntfs_same_file (ctx->vol, name, backup);
+    free (backup);
+    if (same == -1 || (same == 0 && ow_hive_backup_remove (ctx->vol, name) == -1))
       return -1;
   }
   return ow_volume_sync (ctx->vol);
