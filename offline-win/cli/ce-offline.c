@@ -20,7 +20,7 @@ usage (FILE *f)
          "DISK is an image file, a block device or an NBD URI\n"
          "(nbd://host:port/name, nbd+unix:///name?socket=PATH).\n"
          "Common options: -v/--verbose (debug output on stderr).\n"
-         "Exit codes: 0 done; 1 failed (nothing half-written); 2 usage or\n"
+         "Exit codes: 0 done; 1 failed (a prepare job is rolled back whole); 2 usage or\n"
          "invalid job; 3 the disk is unsafe to write and was left untouched.\n"
          "See ce-offline(1).\n", f);
 }

@@ -21,7 +21,7 @@ extern "C" {
 
 enum ow_error_class {
   OW_ERR_NONE = 0,
-  OW_ERR_FAILED = 1,   /* the operation failed; nothing half-written */
+  OW_ERR_FAILED = 1,   /* failed; a prepare job is rolled back whole (now or by the next run) */
   OW_ERR_INVALID = 2,  /* bad arguments or job document */
   OW_ERR_UNSAFE = 3,   /* the disk must not be written; left untouched */
 };
