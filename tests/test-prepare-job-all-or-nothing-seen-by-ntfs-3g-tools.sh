@@ -14,18 +14,8 @@
 requires ntfsls
 requires ntfscat
 requires hivexregedit
-TORTURE=$FIXTOOLS/prepare-torture
-[ -x "$TORTURE" ] || fail "$TORTURE is missing (make test-progs)"
-work=$TMP
-[ -w /dev/shm ] && work=$(mktemp -d /dev/shm/ce-torture.XXXXXX) && on_exit "rm -rf $work"
-img=$(fixture win2022-bios-vda)
-cp --sparse=always "$img" "$work/template.img"
-cat > "$TMP/job.json" <<'EOF_JOB'
-{"type":"prepare","platform":"azure","provisioningType":"Mcs","pagefile":"system",
- "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"},
-                  {"ParameterName":"enable_hdx_ports","ParameterValue":"true"}],
- "domainUnjoin":true,"enableRdp":true}
-EOF_JOB
+. tests/torture-functions.sh
+torture_setup
 snap=$CE_TOP/tests/fixtures/torture-snapshot
 "$TORTURE" -e 40 -x "$snap" "$work/template.img" "$work/work.img" "$TMP/job.json" \
   | tee "$TMP/cut.out"

@@ -8,18 +8,8 @@
 # complete it.  Without a flush between libntfs-3g's dependent writes a
 # cut cross-links clusters ($Secure's index block overwritten by a hive).
 . "$(dirname "$0")/functions.sh"
-TORTURE=$FIXTOOLS/prepare-torture
-[ -x "$TORTURE" ] || fail "$TORTURE is missing (make test-progs)"
-work=$TMP
-[ -w /dev/shm ] && work=$(mktemp -d /dev/shm/ce-torture.XXXXXX) && on_exit "rm -rf $work"
-img=$(fixture win2022-bios-vda)
-cp --sparse=always "$img" "$work/template.img"
-cat > "$TMP/job.json" <<'EOF_JOB'
-{"type":"prepare","platform":"azure","provisioningType":"Mcs","pagefile":"system",
- "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"},
-                  {"ParameterName":"enable_hdx_ports","ParameterValue":"true"}],
- "domainUnjoin":true,"enableRdp":true}
-EOF_JOB
+. tests/torture-functions.sh
+torture_setup
 for seed in 1 2; do
   "$TORTURE" -m reorder -s $seed -e 5 "$work/template.img" "$work/work.img" "$TMP/job.json" \
     | tee "$TMP/out.$seed"

@@ -9,19 +9,8 @@
 # all new (job journal, docs/crash-safety.md "The job"); then the job is
 # re-run to completion and every change must be there.
 . "$(dirname "$0")/functions.sh"
-TORTURE=$FIXTOOLS/prepare-torture
-[ -x "$TORTURE" ] || fail "$TORTURE is missing (make test-progs)"
-# fdatasync dominates on a real disk; RAM is enough for a 4 GiB sparse copy.
-work=$TMP
-[ -w /dev/shm ] && work=$(mktemp -d /dev/shm/ce-torture.XXXXXX) && on_exit "rm -rf $work"
-img=$(fixture win2022-bios-vda)
-cp --sparse=always "$img" "$work/template.img"
-cat > "$TMP/job.json" <<'EOF_JOB'
-{"type":"prepare","platform":"azure","provisioningType":"Mcs","pagefile":"system",
- "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc9.corp.example.com"},
-                  {"ParameterName":"enable_hdx_ports","ParameterValue":"true"}],
- "domainUnjoin":true,"enableRdp":true}
-EOF_JOB
+. tests/torture-functions.sh
+torture_setup
 "$TORTURE" "$work/template.img" "$work/work.img" "$TMP/job.json" | tee "$TMP/torture.out"
 expect_grep '^cut points: [0-9]+ ' "$TMP/torture.out" "the number of cut points is reported"
 w=$(sed -n 's/^cut points: \([0-9]*\).*/\1/p' "$TMP/torture.out")
