@@ -8,7 +8,7 @@
 # never exits 0 on an image with a hive missing.  nbdkit's random faults
 # are not seeded: the seeded, reproducible variant is
 # test-prepare-never-deletes-on-read-errors.sh.  Not in make check: see
-# docs/crash-safety.md, "Read errors" (an open use-after-free it can hit).
+# docs/crash-safety.md, "Read errors" (its faults are not seeded).
 . "$(dirname "$0")/functions.sh"
 . tests/prepare-functions.sh
 requires nbdkit

@@ -4,6 +4,8 @@
 # with EIO on the reads of its MFT record, then of its data, fails as an
 # I/O failure and keeps it (an I/O error is never taken for our own torn
 # entry or an invalid hive); a healthy recovery then finishes the swap.
+# The job's journal is removed after the cut (the tool says why): with it,
+# the uncommitted job is rolled back as a whole instead.
 . "$(dirname "$0")/functions.sh"
 TOOL=$FIXTOOLS/swap-recover-read-faults
 [ -x "$TOOL" ] || fail "$TOOL is missing (make test-progs)"

@@ -87,16 +87,27 @@ ow_ntfs_close (ntfs_inode *ni, const char *what)
 }
 
 /* Close NI after a change of its names or content, updating the copy of
- * its sizes and times in DIR's index. */
+ * its sizes and times in *DIRP's index.
+ *
+ * On failure *DIRP may have been closed by libntfs-3g: when the index
+ * lookup in ntfs_inode_sync_file_name fails (an EIO reading an index
+ * block), it closes the directory even though the caller passed it in and
+ * still owns it (its other failure paths check for that; libntfs-3g
+ * 2022.10.3, inode.c).  That path leaves NI's FILE_NAME dirty again, so
+ * then *DIRP is set to NULL and the caller must not close it: at worst a
+ * directory inode stays allocated on a failed job, never a use after free. */
 static int
-close_in_dir (ntfs_inode *ni, ntfs_inode *dir, const char *what)
+close_in_dir (ntfs_inode *ni, ntfs_inode **dirp, const char *what)
 {
   int e;
 
-  if (ntfs_inode_close_in_dir (ni, dir) == 0)
+  if (ntfs_inode_close_in_dir (ni, *dirp) == 0)
     return 0;
   e = errno ? errno : EIO;
+  if (NInoFileNameDirty (ni))
+    *dirp = NULL;
   drop_dirty (ni);
+  NInoFileNameClearDirty (ni);
   ntfs_inode_close (ni);
   return ow_err (e, "%s: writing the file record failed: %s", what, strerror (e));
 }
@@ -769,7 +780,7 @@ ow_ntfs_create_file (struct ow_volume *v, const char *path,
   }
   if (write_content (ni, src, path) == -1)
     goto out;
-  r = close_in_dir (ni, dir, path);
+  r = close_in_dir (ni, &dir, path);
   ni = NULL;
  out:
   if (ni != NULL)
@@ -1062,7 +1073,7 @@ ow_path_delete (struct ow_volume *v, const char *path)
 }
 
 static int
-make_dir (struct ow_volume *v, ntfs_inode *parent, const char *name, const char *path,
+make_dir (struct ow_volume *v, ntfs_inode **parent, const char *name, const char *path,
           unsigned flags)
 {
   ntfschar *u = NULL;
@@ -1076,7 +1087,7 @@ make_dir (struct ow_volume *v, ntfs_inode *parent, const char *name, const char 
   if ((sd = ow_ntfs_build_sd (flags, true, &sdlen)) == NULL)
     goto out;
   errno = 0;
-  ni = ntfs_create (parent, 0, u, (u8) n, S_IFDIR);
+  ni = ntfs_create (*parent, 0, u, (u8) n, S_IFDIR);
   if (ni == NULL) {
     ow_err (errno ? errno : EIO, "%s: cannot create directory: %s", path,
             strerror (errno ? errno : EIO));
@@ -1146,8 +1157,9 @@ ow_dir_create (struct ow_volume *v, const char *path, unsigned flags)
     free (prefix);
     if (parent == NULL)
       goto out;
-    if (make_dir (v, parent, comp, sofar, flags) == -1) {
-      ntfs_inode_close (parent);
+    if (make_dir (v, &parent, comp, sofar, flags) == -1) {
+      if (parent != NULL)
+        ntfs_inode_close (parent);
       goto out;
     }
     if (ow_ntfs_close (parent, path) == -1)
