@@ -4,7 +4,9 @@
  * timeout forever, so clients from a few addresses could hold every slot and
  * keep the connector out (with the pool full, libmicrohttpd stops accepting;
  * the newcomer waits in the kernel's backlog).  Two rules, applied whenever
- * a connection opens (which is when a slot is wanted):
+ * a connection opens (which is when a slot is wanted) and by a sweeper
+ * every SWEEP_INTERVAL_NS while the pool is full (a pool filled within the
+ * grace period below accepts nobody, so no open would come to apply them):
  *  - a total deadline: a connection that has not completed its first
  *    request (TLS handshake and headers) within --connection-timeout
  *    seconds of opening is dropped, however steadily it trickles;
@@ -18,10 +20,12 @@
  * the end of stream and closes it. */
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "http/http.h"
 
 #define EVICT_GRACE_SECONDS 1.0
+#define SWEEP_INTERVAL_NS   250000000L
 
 struct slot {
   struct slot *prev, *next;     /* oldest first */
@@ -79,13 +83,65 @@ drop_locked (struct slot *v, double now, const char *why)
           "connections)", why, now - v->opened, nslots);
 }
 
+/* Called with the lock held: the two rules, sparing NEWCOMER (NULL from
+ * the sweeper). */
+static void
+apply_rules_locked (const struct slot *newcomer, double now)
+{
+  struct slot *v;
+
+  for (struct slot *o = head; o; o = o->next)
+    if (o != newcomer && !o->evicted && !o->busy && o->completed == 0 &&
+        ce_agent.connection_timeout > 0 &&
+        now - o->opened > (double) ce_agent.connection_timeout)
+      drop_locked (o, now, "whose first request was not in within the "
+                   "connection timeout");
+  if (nslots >= CE_MAX_CONNECTIONS && (v = victim_locked (newcomer, now)))
+    drop_locked (v, now, v->completed ? "idle between requests: the pool is full"
+                 : "that never completed a request: the pool is full");
+}
+
+/* The sweeper runs on a timer, not on an event: with the pool full the
+ * listening socket is not watched, so no event comes. */
+static void *
+sweeper (void *unused)
+{
+  (void) unused;
+  for (;;) {
+    struct timespec ts = { 0, SWEEP_INTERVAL_NS };
+    nanosleep (&ts, NULL);
+    pthread_mutex_lock (&lock);
+    if (nslots >= CE_MAX_CONNECTIONS)
+      apply_rules_locked (NULL, ce_mono_now ());
+    pthread_mutex_unlock (&lock);
+  }
+  return NULL;
+}
+
+static void
+start_sweeper (void)
+{
+  pthread_t t;
+  pthread_attr_t a;
+
+  if (pthread_attr_init (&a) != 0)
+    return;
+  pthread_attr_setdetachstate (&a, PTHREAD_CREATE_DETACHED);
+  if (pthread_create (&t, &a, sweeper, NULL) != 0)
+    ce_log (CE_LOG_WARN, "http.sweeper", "cannot start the connection sweeper: a full pool "
+            "frees a slot only when a connection opens");
+  pthread_attr_destroy (&a);
+}
+
 void
 ce_slots_opened (struct MHD_Connection *conn, void **ctx)
 {
   const union MHD_ConnectionInfo *ci =
     MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-  struct slot *s = calloc (1, sizeof *s), *v;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  struct slot *s = calloc (1, sizeof *s);
 
+  pthread_once (&once, start_sweeper);
   *ctx = s;
   if (!s)
     return;                     /* untracked: never evicted */
@@ -99,14 +155,7 @@ ce_slots_opened (struct MHD_Connection *conn, void **ctx)
     head = s;
   tail = s;
   nslots++;
-  for (struct slot *o = head; o != s; o = o->next)
-    if (!o->evicted && !o->busy && o->completed == 0 && ce_agent.connection_timeout > 0 &&
-        s->opened - o->opened > (double) ce_agent.connection_timeout)
-      drop_locked (o, s->opened, "whose first request was not in within the "
-                   "connection timeout");
-  if (nslots >= CE_MAX_CONNECTIONS && (v = victim_locked (s, s->opened)))
-    drop_locked (v, s->opened, v->completed ? "idle between requests: the pool is full"
-                 : "that never completed a request: the pool is full");
+  apply_rules_locked (s, s->opened);
   pthread_mutex_unlock (&lock);
 }
 

@@ -388,8 +388,9 @@ static int
 copy_run (struct ce_job_ctx *ctx, struct copy *c, const char *path, int base, int span,
           json_t **result, struct ce_error *err)
 {
-  json_t *params = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "name", c->name,
-                              "format", c->fmt, "shownDir", c->d.shown, "shownFile", c->shown,
+  json_t *params = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "name", c->name,
+                              "format", c->fmt, "shownDisk", path,
+                              "shownDir", c->d.shown, "shownFile", c->shown,
                               "overwrite", c->overwrite, "noDigest", c->no_digest,
                               "dryRun", c->dry_run);
   int r;
@@ -397,8 +398,6 @@ copy_run (struct ce_job_ctx *ctx, struct copy *c, const char *path, int base, in
   if (!params)
     return ce_error_set (err, CE_E_INTERNAL, "internal", "out of memory");
   ce_job_progress (ctx, base, "preflight");
-  if (!c->dry_run)
-    ce_job_log (ctx, CE_LOG_INFO, "export: %s -> %s (%s)", path, c->shown, c->fmt);
   struct ce_sandbox_job sj = {
     .kind = "export", .disk = path, .params = params, .outdir_fd = c->d.dirfd,
     .artdir_fd = -1, .base = base, .span = span,

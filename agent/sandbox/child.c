@@ -320,6 +320,7 @@ run_export (struct ow_disk *disk)
 {
   const char *name = param_str ("name"), *fmt = param_str ("format");
   const char *shown = param_str ("shownDir"), *shown_file = param_str ("shownFile");
+  const char *shown_disk = param_str ("shownDisk");
   enum ow_export_format format;
   struct ow_export_result res;
   struct statvfs vfs;
@@ -327,7 +328,8 @@ run_export (struct ow_disk *disk)
   int last = -1;
   char a[32], b[32], *text;
 
-  if (!name || !fmt || !shown || !shown_file || ow_export_format_from_name (fmt, &format) == -1)
+  if (!name || !fmt || !shown || !shown_file || !shown_disk ||
+      ow_export_format_from_name (fmt, &format) == -1)
     finish_error ("internal", "internal", "bad export request");
   /* The output is written by name in this directory, nowhere else. */
   if (fchdir (CE_SBX_FD_OUTDIR) == -1)
@@ -355,6 +357,8 @@ run_export (struct ow_disk *disk)
   /* Safe point: nothing is written yet. */
   if (cancel_flag)
     finish_error ("conflict", "canceled", "canceled before copying");
+  /* Logged once the preflight passed: the line means the copy starts. */
+  send_log ("info", "export: %s -> %s (%s)", shown_disk, shown_file, fmt);
   send_progress (0, "copying");
   struct ow_export_options eo = {
     .format = format, .overwrite = param_bool ("overwrite"),
