@@ -367,8 +367,10 @@ run_export (struct ow_disk *disk)
   memset (&res, 0, sizeof res);
   if (ow_export (disk, name, &eo, &res) == -1) {
     bool canceled = cancel_flag || ow_error_errno () == ECANCELED;
+    /* The engine names the files as it opened them, relative to the
+     * output directory: say which destination that is, as the job did. */
     finish_error (canceled ? "conflict" : "internal", canceled ? "canceled" : "exportFailed",
-                  "%s", ow_error_message ());
+                  "writing %s: %s", shown_file, ow_error_message ());
   }
   text = ow_export_result_json (&res);
   ow_export_result_free (&res);
