@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -121,13 +123,66 @@ show_disks (json_t *j)
   }
 }
 
+/* Is any disk's inspection still being made (GET /v1/disks?inspect=1)? */
+static bool
+any_pending (json_t *j)
+{
+  size_t i;
+  json_t *d;
+  json_array_foreach (json_object_get (j, "disks"), i, d) {
+    const char *st = json_string_value (json_object_get (json_object_get (d, "inspect"),
+                                                         "status"));
+    if (st && !strcmp (st, "pending"))
+      return true;
+  }
+  return false;
+}
+
+/* The agent inspects disks in its sandboxed worker, off the request
+ * thread, and answers "pending" until the result is there: ask again until
+ * no disk is pending, up to DISKS_INSPECT_WAIT_SECONDS. */
+#define DISKS_INSPECT_WAIT_SECONDS 120
+#define DISKS_POLL_NS 200000000L
+
 int
 cectl_cmd_disks (struct cectl *c, int argc, char **argv)
 {
   (void) argv;
   if (argc != 1)
     return CECTL_USAGE;
-  return simple (c, "GET", "/v1/disks", NULL, show_disks, NULL);
+  for (int i = 0; i < DISKS_INSPECT_WAIT_SECONDS * 5; i++) {
+    json_t *j = NULL;
+    bool last = i + 1 == DISKS_INSPECT_WAIT_SECONDS * 5, pending;
+    struct cectl_response r;
+    struct timespec ts = { 0, DISKS_POLL_NS };
+
+    if (cectl_request (c, "GET", "/v1/disks?inspect=1", NULL, NULL, 0, NULL, 0, NULL, &r) == -1)
+      return CECTL_CONNECT;
+    if (r.status < 200 || r.status > 299) {
+      int rc = cectl_api_error (&r);
+      cectl_response_free (&r);
+      return rc;
+    }
+    j = cectl_json (&r);
+    if (!j) {
+      cectl_response_free (&r);
+      return CECTL_API;
+    }
+    pending = any_pending (j);
+    if (!pending || last) {
+      if (c->json)
+        fputs (r.body, stdout);
+      else
+        show_disks (j);
+      json_decref (j);
+      cectl_response_free (&r);
+      return CECTL_OK;
+    }
+    json_decref (j);
+    cectl_response_free (&r);
+    nanosleep (&ts, NULL);
+  }
+  return CECTL_OK;
 }
 
 static void
