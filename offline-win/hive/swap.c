@@ -122,21 +122,6 @@ note (char **what, const char *fmt, const char *arg)
   free (add);
 }
 
-/* 1 if PATH names a sound file, 0 if not; a broken entry left by a power
- * cut (ow_ntfs_entry_state) is removed first and counts as absent. */
-static int
-exists (struct ow_volume *vol, const char *path)
-{
-  int s = ow_ntfs_entry_state (vol, path);
-
-  if (s == 2) {
-    if (ow_ntfs_unlink (vol, path) == -1 || ow_volume_sync (vol) == -1)
-      return -1;
-    ow_debug ("%s: removed a broken directory entry", path);
-    return 0;
-  }
-  return s;
-}
 
 static int
 sync_vol (struct ow_volume *vol)
@@ -242,7 +227,7 @@ neutralise_logs (struct ow_volume *vol, const char *hive, bool *changed)
 
     if (asprintf (&log, "%s%s", hive, log_suffixes[i]) == -1)
       return ow_err (ENOMEM, "out of memory");
-    e = exists (vol, log);
+    e = ow_ntfs_present (vol, log);
     if (e == 1 && ow_ntfs_zero_data (vol, log, &ch) == -1) {
       free (log);
       return -1;
@@ -266,8 +251,8 @@ finish_swap (struct ow_volume *vol, const struct names *n, bool zero_logs)
   int have_backup, have_hive;
   bool changed;
 
-  if ((have_backup = exists (vol, n->backup)) == -1 ||
-      (have_hive = exists (vol, n->hive)) == -1)
+  if ((have_backup = ow_ntfs_present (vol, n->backup)) == -1 ||
+      (have_hive = ow_ntfs_present (vol, n->hive)) == -1)
     return -1;
   /* An existing backup is the older original: it stays. */
   if (!have_backup && have_hive) {
@@ -300,18 +285,18 @@ swap_in (struct ow_volume *vol, const char *hive_path, const void *data, size_t 
   }
   if (names_for (vol, hive_path, &n) == -1)
     return -1;
-  if ((e = exists (vol, n.hive)) != 1) {
+  if ((e = ow_ntfs_present (vol, n.hive)) != 1) {
     if (e == 0)
       ow_err (ENOENT, "%s: the hive to replace does not exist", hive_path);
     goto out;
   }
-  if ((e = exists (vol, n.new_)) != 0) {
+  if ((e = ow_ntfs_present (vol, n.new_)) != 0) {
     if (e == 1)
       ow_err (EBUSY, "%s: an interrupted swap is pending (%s exists): run the "
               "recovery first", hive_path, n.new_);
     goto out;
   }
-  if ((e = exists (vol, n.tmp)) == -1 || (e == 1 && ow_ntfs_unlink (vol, n.tmp) == -1))
+  if ((e = ow_ntfs_present (vol, n.tmp)) == -1 || (e == 1 && ow_ntfs_unlink (vol, n.tmp) == -1))
     goto out;
   {
     struct ow_write_src src = { .data = data, .fd = -1, .len = len };
@@ -373,8 +358,10 @@ ow_hive_swap_rollback (struct ow_volume *vol, const char *hive_path)
 
   if (names_for (vol, hive_path, &n) == -1)
     return -1;
-  if ((have_tmp = exists (vol, n.tmp)) == -1 || (have_new = exists (vol, n.new_)) == -1 ||
-      (have_backup = exists (vol, n.backup)) == -1 || (have_hive = exists (vol, n.hive)) == -1)
+  if ((have_tmp = ow_ntfs_present (vol, n.tmp)) == -1 ||
+      (have_new = ow_ntfs_present (vol, n.new_)) == -1 ||
+      (have_backup = ow_ntfs_present (vol, n.backup)) == -1 ||
+      (have_hive = ow_ntfs_present (vol, n.hive)) == -1)
     goto out;
   if (have_tmp && (ow_ntfs_unlink (vol, n.tmp) == -1 || sync_vol (vol) == -1))
     goto out;
@@ -442,8 +429,10 @@ ow_hive_swap_recover (struct ow_volume *vol, const char *hive_path, char **what)
         note (&done, "removed the broken directory entry %s", all[i]);
     }
   }
-  if ((have_tmp = exists (vol, n.tmp)) == -1 || (have_new = exists (vol, n.new_)) == -1 ||
-      (have_backup = exists (vol, n.backup)) == -1 || (have_hive = exists (vol, n.hive)) == -1)
+  if ((have_tmp = ow_ntfs_present (vol, n.tmp)) == -1 ||
+      (have_new = ow_ntfs_present (vol, n.new_)) == -1 ||
+      (have_backup = ow_ntfs_present (vol, n.backup)) == -1 ||
+      (have_hive = ow_ntfs_present (vol, n.hive)) == -1)
     goto out;
 
   /* A .ce-tmp is a new hive that was never complete. */
@@ -481,7 +470,7 @@ ow_hive_swap_recover (struct ow_volume *vol, const char *hive_path, char **what)
   }
 
   if (!have_new) {
-    if ((have_hive = exists (vol, n.hive)) == -1)
+    if ((have_hive = ow_ntfs_present (vol, n.hive)) == -1)
       goto out;
     if (!have_hive) {
       if (!have_backup) {
@@ -528,18 +517,18 @@ ow_hive_backup_remove (struct ow_volume *vol, const char *hive_path)
   if (names_for (vol, hive_path, &n) == -1)
     return -1;
   /* The backup is the only copy of the original while a swap is pending. */
-  if ((e = exists (vol, n.new_)) != 0) {
+  if ((e = ow_ntfs_present (vol, n.new_)) != 0) {
     if (e == 1)
       ow_err (EBUSY, "%s: a swap is unfinished (%s exists): not removing the backup",
               hive_path, n.new_);
     goto out;
   }
-  if ((e = exists (vol, n.hive)) != 1) {
+  if ((e = ow_ntfs_present (vol, n.hive)) != 1) {
     if (e == 0)
       ow_err (ENOENT, "%s: the hive is missing: keeping %s", hive_path, n.backup);
     goto out;
   }
-  e = exists (vol, n.backup);
+  e = ow_ntfs_present (vol, n.backup);
   if (e == -1 || (e == 1 && (ow_ntfs_unlink (vol, n.backup) == -1 || sync_vol (vol) == -1)))
     goto out;
   r = 0;

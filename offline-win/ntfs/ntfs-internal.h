@@ -62,6 +62,9 @@ int ow_ntfs_unlink (struct ow_volume *v, const char *path);
  * is unusable or does not carry the name; ow_ntfs_unlink removes it),
  * -1 error. */
 int ow_ntfs_entry_state (struct ow_volume *v, const char *path);
+/* 1 if PATH names a sound file, 0 if not: a broken entry a power cut left
+ * is removed first (and synced) and counts as absent.  -1 on error. */
+int ow_ntfs_present (struct ow_volume *v, const char *path);
 /* 1 if both paths exist and name the same inode, 0 if not (or one is
  * missing), -1 on error. */
 int ow_ntfs_same_file (struct ow_volume *v, const char *a, const char *b);

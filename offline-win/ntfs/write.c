@@ -511,6 +511,20 @@ ow_ntfs_entry_state (struct ow_volume *v, const char *path)
   return r;
 }
 
+int
+ow_ntfs_present (struct ow_volume *v, const char *path)
+{
+  int s = ow_ntfs_entry_state (v, path);
+
+  if (s == 2) {
+    if (ow_ntfs_unlink (v, path) == -1 || ow_volume_sync (v) == -1)
+      return -1;
+    ow_debug ("%s: removed a broken directory entry", path);
+    return 0;
+  }
+  return s;
+}
+
 
 /* Does DIR's index hold the name FN? */
 static int

@@ -80,24 +80,11 @@ ow_journal_add (struct ow_journal *j, enum ow_journal_kind kind, const char *pat
 
 /* ---- on the volume ---- */
 
-/* 1 sound, 0 absent; a broken entry a power cut left is removed first. */
-static int
-exists (struct ow_volume *vol, const char *path)
-{
-  int s = ow_ntfs_entry_state (vol, path);
-
-  if (s == 2) {
-    if (ow_ntfs_unlink (vol, path) == -1 || ow_volume_sync (vol) == -1)
-      return -1;
-    return 0;
-  }
-  return s;
-}
-
+/* Remove PATH when it is there (synced); 0 also when it was not. */
 static int
 unlink_if (struct ow_volume *vol, const char *path)
 {
-  int e = exists (vol, path);
+  int e = ow_ntfs_present (vol, path);
 
   if (e == 1 && (ow_ntfs_unlink (vol, path) == -1 || ow_volume_sync (vol) == -1))
     return -1;
@@ -209,7 +196,7 @@ restore_file (struct ow_volume *vol, const char *path)
 
   if (backup == NULL)
     return -1;
-  if ((hb = exists (vol, backup)) == -1 || (hp = exists (vol, path)) == -1)
+  if ((hb = ow_ntfs_present (vol, backup)) == -1 || (hp = ow_ntfs_present (vol, path)) == -1)
     goto out;
   if (hb) {
     if (hp && (same = ow_ntfs_same_file (vol, path, backup)) == -1)
@@ -288,7 +275,7 @@ ow_journal_rollback (struct ow_volume *vol, const struct ow_journal *j)
     int e;
     if (j->v[i].kind != OW_JE_DIR || in_gone_dir (j, gone, j->v[i].path))
       continue;
-    if ((e = exists (vol, j->v[i].path)) == -1)
+    if ((e = ow_ntfs_present (vol, j->v[i].path)) == -1)
       goto fail;
     gone[i] = e == 0;
   }
@@ -374,7 +361,7 @@ ow_journal_recover (struct ow_volume *vol, const char *root, char **what)
     return -1;
   if ((tmp = with_suffix (j.path, TMP_SUFFIX)) == NULL)
     goto out;
-  if ((hc = exists (vol, j.commit)) == -1 || (hj = exists (vol, j.path)) == -1)
+  if ((hc = ow_ntfs_present (vol, j.commit)) == -1 || (hj = ow_ntfs_present (vol, j.path)) == -1)
     goto out;
   if (hc) {
     if (read_journal (vol, &j, j.commit) == -1 || ow_journal_finish (vol, &j) == -1)
