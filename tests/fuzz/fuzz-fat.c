@@ -11,6 +11,8 @@
 
 #include "internal.h"
 
+#include "fuzz-volume.h"
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 #define MAX_VOLUME (64u << 20)
@@ -33,15 +35,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     uint32_t total = ow_le16 (data + 0x13) ? ow_le16 (data + 0x13) : ow_le32 (data + 0x20);
     claimed = (uint64_t) total * ow_le16 (data + 0x0B);
   }
-  vsize = claimed > MAX_VOLUME ? MAX_VOLUME : claimed;
-  if (vsize < size)
-    vsize = size;
-  if (vsize == 0)
-    return 0;
-  buf = calloc (1, vsize);
+  buf = fuzz_pad_volume (data, size, claimed, MAX_VOLUME, &vsize);
   if (buf == NULL)
     return 0;
-  memcpy (buf, data, size);
   d = ow_disk_open_memory (buf, vsize, 512, OW_DISK_RDONLY);
   if (d != NULL) {
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {

@@ -14,6 +14,8 @@
 
 #include "ntfs/ntfs-internal.h"
 
+#include "fuzz-volume.h"
+
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 #define MAX_VOLUME  (64u << 20)
@@ -56,15 +58,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     uint64_t sectors = ow_le64 (data + 0x28);
     claimed = sectors > MAX_VOLUME ? MAX_VOLUME : sectors * ow_le16 (data + 0x0B);
   }
-  vsize = claimed > MAX_VOLUME ? MAX_VOLUME : claimed;
-  if (vsize < size)
-    vsize = size;
-  if (vsize == 0)
-    return 0;
-  buf = calloc (1, vsize);
+  buf = fuzz_pad_volume (data, size, claimed, MAX_VOLUME, &vsize);
   if (buf == NULL)
     return 0;
-  memcpy (buf, data, size);
   d = ow_disk_open_memory (buf, vsize, 512, OW_DISK_RDONLY);
   if (d != NULL) {
     v = ow_volume_open (d, 0, vsize, 0);
