@@ -26,6 +26,17 @@ trap _run_cleanups EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# ram_workdir NAME: $work, a private directory in RAM when /dev/shm is
+# writable (the fault-injection tools sync after every write, which
+# dominates on a real disk; a 4 GiB sparse image fits), else $TMP.
+ram_workdir() {
+  work=$TMP
+  if [ -w /dev/shm ]; then
+    work=$(mktemp -d "/dev/shm/ce-$1.XXXXXX")
+    on_exit "rm -rf $work"
+  fi
+}
+
 # wait_for SECONDS CMD...: poll CMD until it succeeds (the event), every
 # 0.1 s, up to a wall-clock deadline that only bounds a hang: a loaded
 # machine makes each poll slower, never the allowance shorter.  Returns 1

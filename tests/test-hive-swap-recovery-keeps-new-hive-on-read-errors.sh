@@ -9,8 +9,7 @@
 . "$(dirname "$0")/functions.sh"
 TOOL=$FIXTOOLS/swap-recover-read-faults
 [ -x "$TOOL" ] || fail "$TOOL is missing (make test-progs)"
-work=$TMP
-[ -w /dev/shm ] && work=$(mktemp -d /dev/shm/ce-swapread.XXXXXX) && on_exit "rm -rf $work"
+ram_workdir swapread
 cp --sparse=always "$(fixture win2022-bios-vda)" "$work/template.img"
 echo '{"type":"prepare","domainUnjoin":true,"enableRdp":true}' > "$TMP/job.json"
 "$TOOL" "$work/template.img" "$work/work.img" "$TMP/job.json" | tee "$TMP/out"

@@ -9,8 +9,7 @@
 . "$(dirname "$0")/functions.sh"
 TOOL=$FIXTOOLS/prepare-read-faults
 [ -x "$TOOL" ] || fail "$TOOL is missing (make test-progs)"
-work=$TMP
-[ -w /dev/shm ] && work=$(mktemp -d /dev/shm/ce-readfaults.XXXXXX) && on_exit "rm -rf $work"
+ram_workdir readfaults
 cp --sparse=always "$(fixture win2022-bios-vda)" "$work/template.img"
 # Edits SYSTEM, SOFTWARE and SECURITY (domainUnjoin) and writes first-boot
 # files under ProgramData.

@@ -1,18 +1,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The set-up every whole-job torture shares.  Source after functions.sh.
-# torture_setup: $TORTURE (tests/fixtures/prepare-torture), $work (RAM when
-# /dev/shm is writable: fdatasync dominates on a real disk, and a 4 GiB
-# sparse copy fits), $work/template.img (the win2022-bios-vda fixture) and
+# torture_setup: $TORTURE (tests/fixtures/prepare-torture), $work
+# (ram_workdir), $work/template.img (the win2022-bios-vda fixture) and
 # $TMP/job.json, a full prepare: three hives edited, first-boot files
 # created.
 torture_setup() {
   TORTURE=$FIXTOOLS/prepare-torture
   [ -x "$TORTURE" ] || fail "$TORTURE is missing (make test-progs)"
-  work=$TMP
-  if [ -w /dev/shm ]; then
-    work=$(mktemp -d /dev/shm/ce-torture.XXXXXX)
-    on_exit "rm -rf $work"
-  fi
+  ram_workdir torture
   cp --sparse=always "$(fixture win2022-bios-vda)" "$work/template.img"
   cat > "$TMP/job.json" <<'EOF_JOB'
 {"type":"prepare","platform":"azure","provisioningType":"Mcs","pagefile":"system",
