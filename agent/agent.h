@@ -65,6 +65,9 @@ double ce_mono_now (void);
 /* RFC 3339 UTC with milliseconds; BUF >= CE_TIME_BUF. */
 #define CE_TIME_BUF 80
 void ce_time_format (const struct timespec *ts, char buf[CE_TIME_BUF]);
+/* util/poweroff.c: network interfaces down, sync, power off (appliance
+ * only).  Returns only if the kernel refused. */
+void ce_power_off (void);
 int ce_random_bytes (void *buf, size_t len);
 /* Lower-case hex of LEN bytes into OUT (2*LEN+1 bytes). */
 void ce_hex_encode (const uint8_t *in, size_t len, char *out);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -446,10 +445,7 @@ main (int argc, char **argv)
             status, peak);
   }
   if (!ce_agent.host_mode && (status == EXIT_OK || status == EXIT_TIMEOUT) && port) {
-    ce_log (CE_LOG_INFO, "poweroff", "powering off");
-    sync ();
-    if (reboot (RB_POWER_OFF) == -1)
-      ce_log (CE_LOG_ERROR, "poweroff", "reboot(RB_POWER_OFF) failed: %s", strerror (errno));
+    ce_power_off ();
     status = EXIT_RUNTIME;
   }
   free (errmsg);

@@ -41,6 +41,11 @@ smbstatus -s "$SMB_DIR/smb.conf" -S 2>/dev/null > "$TMP/smbstatus.out" || true
 if grep -q '^share ' "$TMP/smbstatus.out"; then fail "the share is still connected"; fi
 cectl complete > "$TMP/complete.out" || fail "cectl complete"
 smoke_wait_poweroff 90
+# The power-off path that used to hang after SMB jobs (docs/APPLIANCE.md):
+# the interface goes down before the kernel resets the virtio devices.
+expect_grep '1 network interface\(s\) down, file systems synced' "$SERIAL_LOG" \
+  "the agent took the network down before powering off"
+expect_grep 'reboot: Power down' "$SERIAL_LOG" "the kernel reached the power-off"
 for f in "$SERIAL_LOG" "$TMP/job-result.json" "$TMP/job-log.json"; do
   if grep -aqF -- "$SMB_PASSWORD" "$f"; then fail "the password appears in $(basename "$f")"; fi
 done

@@ -66,6 +66,7 @@ char *init_resolv_conf_text (const char *dns, const char *domain, unsigned *drop
 
 /* net.c */
 int init_loopback (void);
+void init_net_down (void);
 /* Start one udhcpc per interface; returns how many were started. */
 size_t init_dhcp_start (pid_t *pids, char (*names)[32], size_t max);
 pid_t init_dhcp_spawn (const char *ifname);

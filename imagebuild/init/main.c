@@ -99,6 +99,7 @@ power_off (const char *why)
     }
   }
   kill (-1, SIGKILL);
+  init_net_down ();
   sync ();
   umount2 (INIT_BOOT_MOUNT, MNT_DETACH);
   reboot (RB_POWER_OFF);

@@ -27,7 +27,7 @@
 #define MAX_SYSFS_NET_PATH (32 + IFNAMSIZ)  /* "/sys/class/net/IF/master" */
 
 static int
-set_flags_up (int s, const char *ifname)
+set_flags (int s, const char *ifname, bool up)
 {
   struct ifreq ifr;
 
@@ -35,7 +35,10 @@ set_flags_up (int s, const char *ifname)
   snprintf (ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
   if (ioctl (s, SIOCGIFFLAGS, &ifr) == -1)
     return -1;
-  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (up)
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  else
+    ifr.ifr_flags &= ~IFF_UP;
   return ioctl (s, SIOCSIFFLAGS, &ifr);
 }
 
@@ -46,7 +49,7 @@ init_loopback (void)
 
   /* Bringing lo up makes the kernel add 127.0.0.1/8 and ::1 itself. */
   if (s != -1)
-    r = set_flags_up (s, "lo");
+    r = set_flags (s, "lo", true);
   if (r == -1)
     init_log ("net: loopback: %s", strerror (errno));
   if (s != -1)
@@ -92,6 +95,23 @@ list_ifaces (char (*names)[32], size_t max)
       snprintf (names[n++], 32, "%s", de->d_name);
   closedir (d);
   return n;
+}
+
+/* Before power-off: every Ethernet interface down, so no virtio-net NAPI
+ * poll runs when the kernel resets the device (agent/util/poweroff.c says
+ * why that hangs the power-off). */
+void
+init_net_down (void)
+{
+  char names[MAX_NET_IFACES][32];
+  size_t i, n = list_ifaces (names, MAX_NET_IFACES);
+  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  for (i = 0; s != -1 && i < n; i++)
+    if (set_flags (s, names[i], false) == -1)
+      init_log ("net: taking %s down: %s", names[i], strerror (errno));
+  if (s != -1)
+    close (s);
 }
 
 size_t
@@ -255,7 +275,7 @@ hook_bound (int s, const char *ifname)
     if (ifr.ifr_mtu >= 576 && ioctl (s, SIOCSIFMTU, &ifr) == -1)
       init_log ("dhcp-hook: %s: mtu %s: %s", ifname, mtu, strerror (errno));
   }
-  set_flags_up (s, ifname);
+  set_flags (s, ifname, true);
   /* Replace this interface's default route. */
   while (route (s, SIOCDELRT, ifname, 0, 0, 0, RTF_UP) == 0)
     ;
@@ -301,7 +321,7 @@ init_dhcp_hook (int argc, char **argv)
     return 1;
   if (!strcmp (argv[1], "deconfig")) {
     set_addr (s, ifname, SIOCSIFADDR, "0.0.0.0");
-    set_flags_up (s, ifname);
+    set_flags (s, ifname, true);
   }
   else if (!strcmp (argv[1], "bound") || !strcmp (argv[1], "renew"))
     r = hook_bound (s, ifname) == -1 ? 1 : 0;
