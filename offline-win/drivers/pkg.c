@@ -57,24 +57,34 @@ struct ow_drvpkg {
 /* ---- names ------------------------------------------------------------ */
 
 /* NAME shown in a message: control bytes (and every byte >= 0x80 when
- * NAME is not UTF-8) as \xNN. */
+ * NAME is not UTF-8) as \xNN, a long name cut with "...". */
+#define SHOWN_MAX 200   /* bytes of a name a message shows */
+
 static char *
 shown (const char *name)
 {
-  size_t len = strlen (name), k = 0;
+  size_t len = strlen (name), k = 0, cut = len;
   void *u16 = ow_utf8_to_utf16le (name, NULL);
   bool utf8 = u16 != NULL;
-  char *s = malloc (len * 4 + 1);
+  char *s = malloc (len * 4 + sizeof "...");
 
   free (u16);
   if (s == NULL)
     return NULL;
-  for (const unsigned char *c = (const unsigned char *) name; *c; c++) {
-    if (*c < 0x20 || *c == 0x7f || (*c >= 0x80 && !utf8))
-      k += (size_t) sprintf (s + k, "\\x%02x", *c);
-    else
-      s[k++] = (char) *c;
+  if (len > SHOWN_MAX) {
+    cut = SHOWN_MAX;
+    while (cut > 0 && ((unsigned char) name[cut] & 0xC0) == 0x80)
+      cut--;   /* not inside a UTF-8 sequence */
   }
+  for (size_t i = 0; i < cut; i++) {
+    unsigned char c = (unsigned char) name[i];
+    if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+      k += (size_t) sprintf (s + k, "\\x%02x", c);
+    else
+      s[k++] = (char) c;
+  }
+  if (cut < len)
+    k += (size_t) sprintf (s + k, "...");
   s[k] = '\0';
   return s;
 }
@@ -324,9 +334,15 @@ arc_next (struct ow_drvpkg *p, struct archive_entry **ae)
   if (r == ARCHIVE_EOF)
     return 1;
   if (r < ARCHIVE_WARN) {
-    char what[64];
-    snprintf (what, sizeof what, "reading the header of entry %zu", p->next);
-    return arc_err (p, what);
+    /* While listing, the last file listed locates the damage. */
+    char *what = NULL;
+    int e = p->sorted == NULL && p->n
+            ? asprintf (&what, "reading the header of entry %zu (after \"%s\")", p->next,
+                        p->e[p->n - 1].path)
+            : asprintf (&what, "reading the header of entry %zu", p->next);
+    arc_err (p, e == -1 ? "reading a header" : what);
+    free (what);
+    return -1;
   }
   if ((uint64_t) archive_filter_bytes (p->a, 0) > OW_DRVPKG_MAX_STREAM)
     return ow_err_set (OW_ERR_INVALID, EFBIG, "driver package %s: the archive expands to "
@@ -390,17 +406,17 @@ list_archive (struct ow_drvpkg *p)
       continue;
     }
     if ((link = archive_entry_hardlink_utf8 (ae)) || (link = archive_entry_hardlink (ae))) {
-      char *target;
-      if (clean_name (p, link, &target) == -1) {
-        free (path);
-        return -1;
-      }
-      for (size_t i = 0; i < p->n && alias < 0; i++)
-        if (strcmp (p->e[i].path, target) == 0)
-          alias = (ssize_t) i;
+      char *target = NULL, *s;
+      if (clean_name (p, link, &target) == 0)
+        for (size_t i = 0; i < p->n && alias < 0; i++)
+          if (strcmp (p->e[i].path, target) == 0)
+            alias = (ssize_t) i;
       free (target);
       if (alias < 0) {
-        name_err (p, path, "hard link to a file that is not listed before it");
+        s = shown (link);
+        name_err (p, path, "hard link to \"%s\", not a file listed before it",
+                  s ? s : "?");
+        free (s);
         free (path);
         return -1;
       }
