@@ -17,6 +17,8 @@ drv_tree "$TMP/tree" tests/data/drivers/synthetic
 # A file identical to another in content: xorriso stores it once and
 # libarchive reports the second name as a hard link of the first.
 ln "$TMP/tree/teststor/2k22/amd64/teststor.sys" "$TMP/tree/teststor/2k22/amd64/teststor-copy.sys"
+# A file larger than libarchive's and our read blocks (64 KiB).
+head -c 1000000 /dev/urandom >"$TMP/tree/teststor/2k22/amd64/guest-tools.bin"
 drv_listing "$TMP/tree" >"$TMP/want"
 n=$(wc -l <"$TMP/want")
 [ "$n" -gt 40 ] || fail "the test tree has only $n files"

@@ -444,36 +444,62 @@ list_archive (struct ow_drvpkg *p)
   return r == 1 ? 0 : -1;
 }
 
-/* Read LEN bytes of the current entry into BUF and make sure that is all
- * there is (the last read also makes ZIP check the CRC). */
+/* The LEN bytes of the current entry in a new buffer *OUT (with a NUL
+ * after them), making sure that is all there is (the last read also makes
+ * ZIP check the CRC).  The buffer grows as the data comes, so a header
+ * that declares more than the archive holds costs no more memory than
+ * the archive's data. */
 static int
-arc_read_data (struct ow_drvpkg *p, const char *path, char *buf, size_t len)
+arc_read_data (struct ow_drvpkg *p, const char *path, size_t len, char **out)
 {
-  size_t got = 0;
+  size_t got = 0, cap = len < READ_BLOCK ? len + 1 : READ_BLOCK;
+  char *buf = malloc (cap), *nb;
   la_ssize_t r = 1;
   char extra;
 
-  while (got < len && (r = archive_read_data (p->a, buf + got, len - got)) > 0)
+  if (buf == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  while (got < len) {
+    if (got == cap - 1) {
+      cap = cap - 1 > (len + 1) / 2 ? len + 1 : cap * 2;
+      nb = realloc (buf, cap);
+      if (nb == NULL) {
+        free (buf);
+        return ow_err (ENOMEM, "out of memory");
+      }
+      buf = nb;
+    }
+    r = archive_read_data (p->a, buf + got, (cap - 1 < len ? cap - 1 : len) - got);
+    if (r <= 0)
+      break;
     got += (size_t) r;
+  }
   if (r > 0)
     r = archive_read_data (p->a, &extra, 1);
   if (r < 0) {
     char what[64 + OW_DRVPKG_MAX_PATH_LEN];
+    free (buf);
     snprintf (what, sizeof what, "entry \"%s\"", path);
     return arc_err (p, what);
   }
-  if (got < len)
+  if (got < len) {
+    free (buf);
     return ow_err_invalid ("driver package %s: entry \"%s\": %zu of its %zu bytes "
                            "(the archive is truncated)", p->name, path, got, len);
-  if (r > 0)
+  }
+  if (r > 0) {
+    free (buf);
     return ow_err_set (OW_ERR_INVALID, EFBIG, "driver package %s: entry \"%s\" yields more "
                        "than its declared %zu bytes (a decompression bomb?)", p->name,
                        path, len);
+  }
+  buf[len] = '\0';
+  *out = buf;
   return 0;
 }
 
 static int
-arc_read (struct ow_drvpkg *p, size_t i, char *buf)
+arc_read (struct ow_drvpkg *p, size_t i, char **out)
 {
   struct archive_entry *ae;
   size_t ord = p->ordinal[i];
@@ -502,7 +528,7 @@ arc_read (struct ow_drvpkg *p, size_t i, char *buf)
   if (!same)
     return ow_err_invalid ("driver package %s: entry \"%s\" changed since it was listed",
                            p->name, p->e[i].path);
-  return arc_read_data (p, p->e[i].path, buf, p->e[i].size);
+  return arc_read_data (p, p->e[i].path, (size_t) p->e[i].size, out);
 }
 
 /* ---- host directories (ce-offline) ----------------------------------- */
@@ -599,13 +625,13 @@ dir_open_entry (struct ow_drvpkg *p, size_t i)
 }
 
 static int
-dir_read (struct ow_drvpkg *p, size_t i, char *buf)
+dir_read (struct ow_drvpkg *p, size_t i, char **out)
 {
-  size_t len = p->e[i].size, got = 0;
+  size_t len = (size_t) p->e[i].size, got = 0;
   int fd = dir_open_entry (p, i);
   struct stat st;
   ssize_t r = 1;
-  char extra;
+  char extra, *buf;
 
   if (fd == -1)
     return -1;
@@ -614,6 +640,11 @@ dir_read (struct ow_drvpkg *p, size_t i, char *buf)
     return ow_err_invalid ("driver package %s: entry \"%s\" changed since it was listed",
                            p->name, p->e[i].path);
   }
+  buf = malloc (len + 1);
+  if (buf == NULL) {
+    close (fd);
+    return ow_err (ENOMEM, "out of memory");
+  }
   while (got < len && (r = read (fd, buf + got, len - got)) > 0)
     got += (size_t) r;
   if (r > 0)
@@ -621,13 +652,18 @@ dir_read (struct ow_drvpkg *p, size_t i, char *buf)
   if (r < 0) {
     int e = errno;
     close (fd);
+    free (buf);
     return ow_err (e, "driver package %s: entry \"%s\": %s", p->name, p->e[i].path,
                    strerror (e));
   }
   close (fd);
-  if (got < len || r > 0)
+  if (got < len || r > 0) {
+    free (buf);
     return ow_err_invalid ("driver package %s: entry \"%s\" changed since it was listed",
                            p->name, p->e[i].path);
+  }
+  buf[len] = '\0';
+  *out = buf;
   return 0;
 }
 
@@ -756,23 +792,18 @@ int
 ow_drvpkg_read (struct ow_drvpkg *p, size_t i, void **buf, size_t *len)
 {
   size_t src;
-  char *b;
+  char *b = NULL;
   int r;
 
   if (i >= p->n)
     return ow_err (EINVAL, "driver package %s: no entry %zu", p->name, i);
   src = p->alias[i] >= 0 ? (size_t) p->alias[i] : i;
-  b = malloc ((size_t) p->e[src].size + 1);
-  if (b == NULL)
-    return ow_err (ENOMEM, "out of memory");
-  r = p->dirfd != -1 ? dir_read (p, src, b) : arc_read (p, src, b);
+  r = p->dirfd != -1 ? dir_read (p, src, &b) : arc_read (p, src, &b);
   if (r == -1) {
-    free (b);
     if (p->a)
       arc_close (p);   /* a reader after an error is not trusted */
     return -1;
   }
-  b[p->e[src].size] = '\0';
   *buf = b;
   *len = (size_t) p->e[src].size;
   return 0;
