@@ -6,7 +6,7 @@
 
 #include "drivers/drivers.h"
 
-/* The caps every package is checked against (one place; docs/drivers.md
+/* The caps every package is checked against (one place; docs/driver-packages.md
  * states them).  A vendor's package is far below each: the virtio-win ISO
  * holds a few thousand files and ~700 MB, its largest file (the guest
  * tools installer) ~30 MB. */
