@@ -103,6 +103,12 @@ def make(out, name):
         # 1000 bytes: reading it must stop at the declared size.
         zip_(p, [("viostor/viostor.sys", b"\0" * (256 * MIB))])
         zip_patch_sizes(p, 1000)
+    elif name == "trailing-dot.zip":
+        zip_(p, [("viostor/viostor.inf.", ok)])
+    elif name == "device-name.tar":
+        tar(p, [("viostor/Con.inf", ok)])
+    elif name == "file-and-folder.tar":
+        tar(p, [("viostor/amd64", b"x"), ("VIOSTOR/AMD64/viostor.inf", ok)])
     elif name == "not-an-archive.bin":
         open(p, "wb").write(bytes(range(256)) * 64)
     else:
@@ -113,7 +119,8 @@ CASES = ["dotdot.tar", "dotdot-inside.zip", "absolute.tar", "absolute-backslash.
          "hardlink-outside.tar", "hardlink-unlisted.tar", "device.tar",
          "same-name-two-cases.zip", "too-deep.tar", "too-long.tar",
          "too-many-entries.zip", "entry-too-large.tar.gz", "total-too-large.zip",
-         "bomb.zip", "not-an-archive.bin"]
+         "bomb.zip", "trailing-dot.zip", "device-name.tar", "file-and-folder.tar",
+         "not-an-archive.bin"]
 
 if __name__ == "__main__":
     out = sys.argv[1]

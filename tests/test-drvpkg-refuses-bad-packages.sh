@@ -3,8 +3,9 @@
 # offline-win/drivers/pkg.c refuses every bad driver package with a clear
 # error that names the package and the entry, and never writes a file on
 # the host: names that leave the package ('..', absolute, '\' absolute, a
-# drive letter) or that NTFS would take for something else (':' stream,
-# control characters, two names differing only in case); symbolic links,
+# drive letter) or that Windows would take for something else (':' stream,
+# control characters, a trailing dot, a device name, two names differing
+# only in case, a file that is also a folder); symbolic links,
 # hard links to elsewhere, devices; the caps (entries, size of a file,
 # total size, path length and depth); a decompression bomb (an entry that
 # yields more than it declares: stopped at the declared size, memory
@@ -41,6 +42,9 @@ refused "$TMP/bad/hardlink-outside.tar" 'entry "viostor/viostor\.sys": hard link
 refused "$TMP/bad/hardlink-unlisted.tar" 'entry "viostor/viostor\.sys": hard link to "viostor/later\.sys", not a file listed before it'
 refused "$TMP/bad/device.tar" 'entry "viostor/null": device, FIFO or socket'
 refused "$TMP/bad/same-name-two-cases.zip" 'entries "viostor/viostor\.inf" and "VIOSTOR/ViOStor\.INF" have the same name'
+refused "$TMP/bad/trailing-dot.zip" 'entry "viostor/viostor\.inf\.": a name ending in'
+refused "$TMP/bad/device-name.tar" 'entry "viostor/Con\.inf": a device name Windows reserves'
+refused "$TMP/bad/file-and-folder.tar" 'entry "viostor/amd64" is a file and a folder of "VIOSTOR/AMD64/viostor\.inf"'
 refused "$TMP/bad/too-deep.tar" 'entry "d/d/.*/x\.inf": path deeper than the cap of 32 components'
 refused "$TMP/bad/too-long.tar" 'entry "viostor/xxx.*\.\.\.": path longer than the cap of 1024 bytes'
 refused "$TMP/bad/too-many-entries.zip" 'more than the cap of 32768 entries'

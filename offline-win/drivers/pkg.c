@@ -10,9 +10,11 @@
  *  - Names: '\\' is a separator (Windows zip tools write it), "." and
  *    empty components are dropped; "..", an absolute path, a drive letter
  *    or any ':' (NTFS would take it for a stream name), control
- *    characters, the characters Windows names cannot hold and invalid
- *    UTF-8 are refused, naming the entry.  Two names that differ only in
- *    ASCII case are refused (one NTFS folder cannot hold both).
+ *    characters, the characters Windows names cannot hold, names ending
+ *    in '.' or ' ', DOS device names (NUL, COM1...) and invalid UTF-8 are
+ *    refused, naming the entry.  Two names that differ only in ASCII case,
+ *    or a file that is also another file's folder, are refused (one NTFS
+ *    folder cannot hold both).
  *  - Symbolic links, devices, FIFOs and sockets are refused, never
  *    skipped: no vendor package has them, and skipping one would hide a
  *    file the INF may need.  A hard link to a file listed before it is an
@@ -22,7 +24,8 @@
  *  - Reading an entry allocates its declared size (capped) and fails if
  *    the archive yields more (a lying ZIP header) or less (truncated).
  * Archive entries are read forward: reading entries in package order
- * costs one pass; an earlier entry reopens the archive. */
+ * costs one pass; an earlier entry (or a hard link to one) reopens the
+ * archive. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -30,6 +33,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,6 +110,22 @@ name_err (const struct ow_drvpkg *p, const char *raw, const char *fmt, ...)
   return -1;
 }
 
+/* The LEN bytes at NAME are a DOS device name Windows reserves in every
+ * folder, with or without an extension ("NUL", "con.inf"). */
+static bool
+reserved_name (const char *name, size_t len)
+{
+  static const char *const devs[] = { "CON", "PRN", "AUX", "NUL", NULL };
+  const char *dot = memchr (name, '.', len);
+  size_t base = dot ? (size_t) (dot - name) : len;
+
+  for (size_t i = 0; devs[i]; i++)
+    if (base == 3 && strncasecmp (name, devs[i], 3) == 0)
+      return true;
+  return base == 4 && (strncasecmp (name, "COM", 3) == 0 || strncasecmp (name, "LPT", 3) == 0)
+         && name[3] >= '1' && name[3] <= '9';
+}
+
 /* RAW as a clean relative '/'-separated path in *OUT ("" for the root
  * folder itself), or -1 with an error naming the entry. */
 static int
@@ -145,6 +165,13 @@ clean_name (const struct ow_drvpkg *p, const char *raw, char **out)
     if (j - i == 2 && raw[i] == '.' && raw[i + 1] == '.') {
       free (o);
       return name_err (p, raw, "'..' in the path (it would leave the package)");
+    }
+    if (j > i && !(j - i == 1 && raw[i] == '.')
+        && (raw[j - 1] == '.' || raw[j - 1] == ' ' || reserved_name (raw + i, j - i))) {
+      free (o);
+      return name_err (p, raw, raw[j - 1] == '.' || raw[j - 1] == ' '
+                       ? "a name ending in '.' or ' ' (Windows drops them)"
+                       : "a device name Windows reserves (CON, PRN, AUX, NUL, COM1-9, LPT1-9)");
     }
     if (j > i && !(j - i == 1 && raw[i] == '.')) {
       if (++depth > OW_DRVPKG_MAX_DEPTH) {
@@ -250,6 +277,24 @@ index_entries (struct ow_drvpkg *p)
     if (fold_cmp (a, b) == 0)
       return ow_err_invalid ("driver package %s: entries \"%s\" and \"%s\" have the same "
                              "name (compared case-insensitively)", p->name, a, b);
+  }
+  /* A file whose name is also a folder of another file ("x" and "X/y"):
+   * both cannot be staged. */
+  for (size_t i = 0; i < p->n; i++) {
+    const char *path = p->e[i].path;
+    for (const char *slash = strchr (path, '/'); slash; slash = strchr (slash + 1, '/')) {
+      char *dir = strndup (path, (size_t) (slash - path));
+      ssize_t k;
+
+      if (dir == NULL)
+        return ow_err (ENOMEM, "out of memory");
+      k = ow_drvpkg_find (p, dir);
+      free (dir);
+      if (k >= 0)
+        return ow_err_invalid ("driver package %s: entry \"%s\" is a file and a folder of "
+                               "\"%s\" (compared case-insensitively)", p->name,
+                               p->e[k].path, path);
+    }
   }
   return 0;
 }

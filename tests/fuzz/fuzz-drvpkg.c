@@ -4,8 +4,9 @@
  * tar), read through the same libarchive code path as a file on disk.
  * Every listed entry is read and looked up.  Properties checked (abort =
  * a finding):
- *   - a listed path is clean: relative, no "." / ".." / empty component,
- *     no '\', ':' or control character, within the length cap;
+ *   - a listed path is clean: relative, no empty component and none
+ *     ending in '.' or ' ' (so no "." or ".."), no '\', ':' or control
+ *     character, within the length cap;
  *   - looking a listed path up (in upper case) finds that very entry;
  *   - a read returns the listed size and a NUL after it. */
 #include <stdint.h>
@@ -30,10 +31,11 @@ check_path (const char *path)
     if ((unsigned char) *c < 0x20 || *c == 0x7f)
       abort ();
   for (const char *c = path; c; c = strchr (c, '/')) {
+    const char *end;
     if (*c == '/')
       c++;
-    if ((c[0] == '.' && (c[1] == '/' || c[1] == '\0'))
-        || (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == '\0')))
+    end = strchrnul (c, '/');
+    if (end == c || end[-1] == '.' || end[-1] == ' ')   /* ".", "..", "x.", "x " */
       abort ();
   }
 }
