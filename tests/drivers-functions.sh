@@ -6,9 +6,12 @@
 #                           its [SourceDisksFiles] name (minimal PE images of
 #                           the folder's architecture, tests/progs/mkpe) and
 #                           the catalog its CatalogFile names (placeholder
-#                           bytes).  *.inf.utf8 files are written as UTF-16LE
-#                           with a BOM.  Folders: DRV_LAYOUT (os/arch pairs),
-#                           an architecture only when the INF has models for it.
+#                           bytes).  INFDIR holds *.inf (ANSI or UTF-16LE),
+#                           *.inx templates (NT$ARCH$: every architecture,
+#                           $ARCH$ filled in as stampinf does) and *.inf.utf8
+#                           (written as UTF-16LE with a BOM).  Folders:
+#                           DRV_LAYOUT (os/arch pairs), an architecture only
+#                           when the INF has models for it.
 #   drv_pack TREE OUT       TREE packed as OUT's extension says: .iso (xorriso,
 #                           Joliet + Rock Ridge), .zip (zip), .tar, .tar.gz, .tar.xz
 #   drv_crc FILE            CRC-32 of FILE as drvpkg-ls prints it (python3 zlib)
@@ -28,22 +31,36 @@ _drv_inf_files() {
   ' | sort -u
 }
 
+# INF (any encoding) as UTF-8 text: UTF-16LE with a BOM is converted.
+_drv_inf_text() {
+  if [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' ')" = fffe ]; then
+    tail -c +3 "$1" | iconv -f UTF-16LE -t UTF-8
+  else
+    cat "$1"
+  fi
+}
+
 drv_tree() {
   local out=$1 infdir=$2 inf drv text spec os arch dir kind name pe
   [ -x "$DRV_PROGS/mkpe" ] || fail "$DRV_PROGS/mkpe missing (make test-progs)"
   mkdir -p "$out"
-  for inf in "$infdir"/*.inf "$infdir"/*.inf.utf8; do
+  for inf in "$infdir"/*.inf "$infdir"/*.inx "$infdir"/*.inf.utf8; do
     [ -e "$inf" ] || continue
-    drv=$(basename "$inf"); drv=${drv%.utf8}; drv=${drv%.inf}
-    text=$inf
+    drv=$(basename "$inf"); drv=${drv%.utf8}; drv=${drv%.inf}; drv=${drv%.inx}
+    text=$TMP/drv-inf-$drv.txt
+    _drv_inf_text "$inf" >"$text"
     for spec in $DRV_LAYOUT; do
       os=${spec%/*}; arch=${spec#*/}
       pe=$(echo "$arch" | tr 'A-Z' 'a-z')
-      grep -qi "NT$pe" "$text" || continue
+      # A template (NT$ARCH$, as in virtio-win's .inx and gvnic.inf) fits
+      # every architecture; stampinf fills $ARCH$ in, and so do we.
+      grep -qiE "NT$pe|NT\\\$ARCH\\\$" "$text" || continue
       dir=$out/$drv/$os/$arch
       mkdir -p "$dir"
       if [ "${inf%.utf8}" != "$inf" ]; then
         { printf '\xff\xfe'; sed 's/$/\r/' "$inf" | iconv -f UTF-8 -t UTF-16LE; } >"$dir/$drv.inf"
+      elif grep -q 'NT\$ARCH\$' "$text"; then
+        sed "s/\\\$ARCH\\\$/$pe/g" "$inf" >"$dir/$drv.inf"
       else
         cp "$inf" "$dir/$drv.inf"
       fi
