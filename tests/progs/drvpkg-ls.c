@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* drvpkg-ls [--dir] [--names] [--find PATH] SOURCE: list a driver package
- * through the library's reader (offline-win/drivers/pkg.c), one line per
- * entry in package order: "CRC32 SIZE PATH", reading every entry (--names:
- * "SIZE PATH", nothing read).  --find: print the entry PATH names
+/* drvpkg-ls [--dir] [--names] [--reverse] [--find PATH] SOURCE: list a
+ * driver package through the library's reader (offline-win/drivers/pkg.c),
+ * one line per entry in package order: "CRC32 SIZE PATH", reading every
+ * entry (--names: "SIZE PATH", nothing read; --reverse: read and print
+ * last entry first, so every read goes back in the archive).  --find: print the entry PATH names
  * (case-insensitive) and exit 1 if there is none.  --dir accepts a host
  * folder (what ce-offline allows).  Errors: the library's message on
  * stderr, exit 1. */
@@ -23,7 +24,7 @@ fail (void)
 int
 main (int argc, char **argv)
 {
-  bool dir = false, names = false;
+  bool dir = false, names = false, reverse = false;
   const char *find = NULL;
   struct ow_drvpkg *p;
   int i = 1;
@@ -33,13 +34,15 @@ main (int argc, char **argv)
       dir = true;
     else if (strcmp (argv[i], "--names") == 0)
       names = true;
+    else if (strcmp (argv[i], "--reverse") == 0)
+      reverse = true;
     else if (strcmp (argv[i], "--find") == 0 && i + 1 < argc)
       find = argv[++i];
     else
       break;
   }
   if (i != argc - 1) {
-    fprintf (stderr, "usage: drvpkg-ls [--dir] [--names] [--find PATH] SOURCE\n");
+    fprintf (stderr, "usage: drvpkg-ls [--dir] [--names] [--reverse] [--find PATH] SOURCE\n");
     return 2;
   }
   p = ow_drvpkg_open (argv[i], NULL, dir);
@@ -52,7 +55,8 @@ main (int argc, char **argv)
     ow_drvpkg_close (p);
     return k >= 0 ? 0 : 1;
   }
-  for (size_t k = 0; k < ow_drvpkg_count (p); k++) {
+  for (size_t j = 0; j < ow_drvpkg_count (p); j++) {
+    size_t k = reverse ? ow_drvpkg_count (p) - 1 - j : j;
     const struct ow_drvpkg_entry *e = ow_drvpkg_entry (p, k);
     void *buf;
     size_t len;
