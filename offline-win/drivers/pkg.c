@@ -25,7 +25,8 @@
  *    the archive yields more (a lying ZIP header) or less (truncated).
  * Archive entries are read forward: reading entries in package order
  * costs one pass; an earlier entry (or a hard link to one) reopens the
- * archive. */
+ * archive and walks to it, so callers read the entries they need in
+ * ascending index order (docs/driver-packages.md, "Cost"). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
