@@ -55,6 +55,8 @@ struct ow_drvpkg {
   size_t *ordinal;         /* header number of each entry (archives) */
   ssize_t *alias;          /* entry whose content this hard link shares, or -1 */
   size_t n, cap;
+  struct link { size_t i; char *target; } *links;   /* hard links to resolve */
+  size_t nlinks;
   size_t *sorted;          /* entry indexes in find order */
   uint64_t total;
 };
@@ -230,7 +232,7 @@ add_entry (struct ow_drvpkg *p, char *path, uint64_t size, size_t ordinal, ssize
     free (path);
     return -1;
   }
-  if (alias < 0)
+  if (alias == -1)
     p->total += size;
   if (p->total > OW_DRVPKG_MAX_TOTAL_SIZE) {
     ow_err_set (OW_ERR_INVALID, EFBIG, "driver package %s: entry \"%s\": the files add up "
@@ -260,6 +262,35 @@ add_entry (struct ow_drvpkg *p, char *path, uint64_t size, size_t ordinal, ssize
   p->ordinal[p->n] = ordinal;
   p->alias[p->n] = alias;
   p->n++;
+  return 0;
+}
+
+/* Each hard link becomes an alias of the file it names, which must be
+ * listed before it (an earlier entry of the archive). */
+static int
+resolve_links (struct ow_drvpkg *p)
+{
+  for (size_t l = 0; l < p->nlinks; l++) {
+    size_t i = p->links[l].i;
+    char *target = NULL, *s;
+    ssize_t k = -1;
+
+    if (clean_name (p, p->links[l].target, &target) == 0) {
+      k = ow_drvpkg_find (p, target);
+      if (k >= (ssize_t) i || (k >= 0 && strcmp (p->e[k].path, target) != 0))
+        k = -1;
+    }
+    free (target);
+    if (k < 0) {
+      s = shown (p->links[l].target);
+      name_err (p, p->e[i].path, "hard link to \"%s\", not a file listed before it",
+                s ? s : "?");
+      free (s);
+      return -1;
+    }
+    p->alias[i] = p->alias[k] >= 0 ? p->alias[k] : k;
+    p->e[i].size = p->e[k].size;
+  }
   return 0;
 }
 
@@ -452,21 +483,18 @@ list_archive (struct ow_drvpkg *p)
       continue;
     }
     if ((link = archive_entry_hardlink_utf8 (ae)) || (link = archive_entry_hardlink (ae))) {
-      char *target = NULL, *s;
-      if (clean_name (p, link, &target) == 0)
-        for (size_t i = 0; i < p->n && alias < 0; i++)
-          if (strcmp (p->e[i].path, target) == 0)
-            alias = (ssize_t) i;
-      free (target);
-      if (alias < 0) {
-        s = shown (link);
-        name_err (p, path, "hard link to \"%s\", not a file listed before it",
-                  s ? s : "?");
-        free (s);
+      /* Resolved once every name is indexed (resolve_links). */
+      struct link *l = realloc (p->links, (p->nlinks + 1) * sizeof *l);
+      if (l == NULL || (l[p->nlinks].target = strdup (link)) == NULL) {
+        if (l)
+          p->links = l;
         free (path);
-        return -1;
+        return ow_err (ENOMEM, "out of memory");
       }
-      size = p->e[alias].size;
+      p->links = l;
+      l[p->nlinks++].i = p->n;
+      alias = -2;
+      size = 0;
     }
     else if (archive_entry_filetype (ae) == AE_IFLNK || archive_entry_symlink (ae)) {
       name_err (p, path, "symbolic link (refused: a package holds regular files)");
@@ -766,7 +794,7 @@ ow_drvpkg_open (const char *source, const char *name, bool allow_dir)
     ow_err_invalid ("driver package %s: %s is neither a file nor a folder", p->name, source);
     goto bad;
   }
-  if (r == -1 || index_entries (p) == -1)
+  if (r == -1 || index_entries (p) == -1 || resolve_links (p) == -1)
     goto bad;
   return p;
  bad:
@@ -785,7 +813,7 @@ ow_drvpkg_open_mem (const void *buf, size_t len, const char *name)
     return NULL;
   p->mem = buf;
   p->memlen = len;
-  if (list_archive (p) == -1 || index_entries (p) == -1) {
+  if (list_archive (p) == -1 || index_entries (p) == -1 || resolve_links (p) == -1) {
     ow_drvpkg_close (p);
     return NULL;
   }
@@ -809,6 +837,9 @@ ow_drvpkg_close (struct ow_drvpkg *p)
   free (p->e);
   free (p->ordinal);
   free (p->alias);
+  for (size_t l = 0; l < p->nlinks; l++)
+    free (p->links[l].target);
+  free (p->links);
   free (p->sorted);
   free (p->name);
   free (p);
