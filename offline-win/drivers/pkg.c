@@ -674,7 +674,7 @@ static int
 dir_open_entry (struct ow_drvpkg *p, size_t i)
 {
   const char *path = p->e[i].path;
-  int fd = dup (p->dirfd);
+  int fd = dup (p->dirfd), e;
 
   while (fd != -1) {
     const char *slash = strchr (path, '/');
@@ -687,9 +687,11 @@ dir_open_entry (struct ow_drvpkg *p, size_t i)
     }
     nfd = openat (fd, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
                   | (slash ? O_DIRECTORY : 0));
+    e = errno;
     free (comp);
     close (fd);
     fd = nfd;
+    errno = e;
     if (slash == NULL)
       return fd != -1 ? fd
              : ow_err (errno, "driver package %s: entry \"%s\": %m", p->name, p->e[i].path);
