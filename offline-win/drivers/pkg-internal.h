@@ -15,6 +15,11 @@
 #define OW_DRVPKG_MAX_TOTAL_SIZE (UINT64_C (4) << 30)    /* all files together */
 #define OW_DRVPKG_MAX_PATH_LEN   1024                    /* bytes of a path */
 #define OW_DRVPKG_MAX_DEPTH      32                      /* components of a path */
+/* Hard-link targets (ISO writers store identical files once) are kept in
+ * memory when the reader passes them, so reading their links needs no
+ * reopen of the archive: files up to this size, up to this total. */
+#define OW_DRVPKG_CACHE_ENTRY_SIZE (UINT64_C (1) << 20)
+#define OW_DRVPKG_CACHE_TOTAL      (UINT64_C (32) << 20)
 /* Bytes the archive reader may produce from its (decompressed) input
  * while it walks the package: the files plus their headers.  A stream
  * that goes on beyond this is a decompression bomb. */
@@ -24,5 +29,8 @@
 /* The same reader over an archive in memory (BUF must outlive the
  * package): what the fuzz target drives. */
 struct ow_drvpkg *ow_drvpkg_open_mem (const void *buf, size_t len, const char *name);
+/* How many times the archive was opened, listing included (tests check
+ * that reading in index order is one pass). */
+size_t ow_drvpkg_opens (const struct ow_drvpkg *pkg);
 
 #endif

@@ -51,12 +51,18 @@ struct ow_drvpkg {
   size_t memlen;
   struct archive *a;       /* open reader, positioned after header next-1 */
   size_t next;             /* headers consumed by A */
+  size_t opens;            /* times A was opened (listing included) */
   struct ow_drvpkg_entry *e;
   size_t *ordinal;         /* header number of each entry (archives) */
   ssize_t *alias;          /* entry whose content this hard link shares, or -1 */
   size_t n, cap;
   struct link { size_t i; char *target; } *links;   /* hard links to resolve */
   size_t nlinks;
+  /* Content of small hard-link targets, kept as the reader passes them,
+   * so reading the links needs no reopen (entry index → data or NULL). */
+  bool *target;
+  char **cache;
+  uint64_t cache_bytes;
   size_t *sorted;          /* entry indexes in find order */
   uint64_t total;
 };
@@ -290,6 +296,11 @@ resolve_links (struct ow_drvpkg *p)
     }
     p->alias[i] = p->alias[k] >= 0 ? p->alias[k] : k;
     p->e[i].size = p->e[k].size;
+    if (p->target == NULL
+        && ((p->target = calloc (p->n, sizeof *p->target)) == NULL
+            || (p->cache = calloc (p->n, sizeof *p->cache)) == NULL))
+      return ow_err (ENOMEM, "out of memory");
+    p->target[p->alias[i]] = true;
   }
   return 0;
 }
@@ -375,6 +386,7 @@ arc_open (struct ow_drvpkg *p)
   int r;
 
   arc_close (p);
+  p->opens++;
   p->a = archive_read_new ();
   if (p->a == NULL)
     return ow_err (ENOMEM, "out of memory");
@@ -572,37 +584,92 @@ arc_read_data (struct ow_drvpkg *p, const char *path, size_t len, char **out)
   return 0;
 }
 
+/* The header AE is the one entry I was listed from. */
+static int
+header_is (struct ow_drvpkg *p, struct archive_entry *ae, size_t i)
+{
+  const char *raw = archive_entry_pathname_utf8 (ae);
+  char *path;
+  int same;
+
+  if (raw == NULL)
+    raw = archive_entry_pathname (ae);
+  if (raw == NULL || clean_name (p, raw, &path) == -1)
+    same = 0;
+  else {
+    same = strcmp (path, p->e[i].path) == 0;
+    free (path);
+  }
+  if (!same)
+    return ow_err_invalid ("driver package %s: entry \"%s\" changed since it was listed",
+                           p->name, p->e[i].path);
+  return 0;
+}
+
+/* Entry listed from header ORD, or -1 (a folder, the root). */
+static ssize_t
+entry_at (const struct ow_drvpkg *p, size_t ord)
+{
+  size_t lo = 0, hi = p->n;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (p->ordinal[mid] == ord)
+      return (ssize_t) mid;
+    if (p->ordinal[mid] < ord)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return -1;
+}
+
+static bool
+cacheable (const struct ow_drvpkg *p, size_t j)
+{
+  return p->target && p->target[j] && p->cache[j] == NULL
+         && p->e[j].size <= OW_DRVPKG_CACHE_ENTRY_SIZE
+         && p->cache_bytes + p->e[j].size <= OW_DRVPKG_CACHE_TOTAL;
+}
+
 static int
 arc_read (struct ow_drvpkg *p, size_t i, char **out)
 {
   struct archive_entry *ae;
   size_t ord = p->ordinal[i];
-  const char *raw;
-  char *path;
-  int r, same;
+  int r;
 
   if ((p->a == NULL || ord < p->next) && arc_open (p) == -1)
     return -1;
-  do {
+  for (;;) {
+    ssize_t j;
+
     r = arc_next (p, &ae);
     if (r == 1)
       return ow_err_invalid ("driver package %s: entry \"%s\" is gone (the archive changed "
                              "since it was listed)", p->name, p->e[i].path);
     if (r == -1)
       return -1;
-  } while (p->next - 1 < ord);
-  raw = archive_entry_pathname_utf8 (ae);
-  if (raw == NULL)
-    raw = archive_entry_pathname (ae);
-  if (raw == NULL || clean_name (p, raw, &path) == -1)
-    return ow_err_invalid ("driver package %s: entry \"%s\" changed since it was listed",
-                           p->name, p->e[i].path);
-  same = strcmp (path, p->e[i].path) == 0;
-  free (path);
-  if (!same)
-    return ow_err_invalid ("driver package %s: entry \"%s\" changed since it was listed",
-                           p->name, p->e[i].path);
-  return arc_read_data (p, p->e[i].path, (size_t) p->e[i].size, out);
+    if (p->next - 1 == ord)
+      break;
+    /* A hard-link target on the way: keep it (ordinals only grow, so
+     * entries are in ordinal order). */
+    j = entry_at (p, p->next - 1);
+    if (j >= 0 && cacheable (p, (size_t) j)) {
+      if (header_is (p, ae, (size_t) j) == -1
+          || arc_read_data (p, p->e[j].path, (size_t) p->e[j].size, &p->cache[j]) == -1)
+        return -1;
+      p->cache_bytes += p->e[j].size;
+    }
+  }
+  if (header_is (p, ae, i) == -1
+      || arc_read_data (p, p->e[i].path, (size_t) p->e[i].size, out) == -1)
+    return -1;
+  if (cacheable (p, i) && (p->cache[i] = malloc ((size_t) p->e[i].size + 1)) != NULL) {
+    memcpy (p->cache[i], *out, (size_t) p->e[i].size + 1);
+    p->cache_bytes += p->e[i].size;
+  }
+  return 0;
 }
 
 /* ---- host directories (ce-offline) ----------------------------------- */
@@ -842,6 +909,10 @@ ow_drvpkg_close (struct ow_drvpkg *p)
   for (size_t l = 0; l < p->nlinks; l++)
     free (p->links[l].target);
   free (p->links);
+  for (size_t i = 0; p->cache && i < p->n; i++)
+    free (p->cache[i]);
+  free (p->cache);
+  free (p->target);
   free (p->sorted);
   free (p->name);
   free (p);
@@ -852,6 +923,12 @@ const char *
 ow_drvpkg_name (const struct ow_drvpkg *p)
 {
   return p->name;
+}
+
+size_t
+ow_drvpkg_opens (const struct ow_drvpkg *p)
+{
+  return p->opens;
 }
 
 size_t
@@ -877,6 +954,15 @@ ow_drvpkg_read (struct ow_drvpkg *p, size_t i, void **buf, size_t *len)
   if (i >= p->n)
     return ow_err (EINVAL, "driver package %s: no entry %zu", p->name, i);
   src = p->alias[i] >= 0 ? (size_t) p->alias[i] : i;
+  if (p->cache && p->cache[src]) {
+    b = malloc ((size_t) p->e[src].size + 1);
+    if (b == NULL)
+      return ow_err (ENOMEM, "out of memory");
+    memcpy (b, p->cache[src], (size_t) p->e[src].size + 1);
+    *buf = b;
+    *len = (size_t) p->e[src].size;
+    return 0;
+  }
   r = p->dirfd != -1 ? dir_read (p, src, &b) : arc_read (p, src, &b);
   if (r == -1) {
     if (p->a)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* drvpkg-ls [--dir] [--names] [--reverse] [--find PATH] SOURCE: list a
+/* drvpkg-ls [--dir] [--names] [--reverse] [--opens] [--find PATH] SOURCE: list a
  * driver package through the library's reader (offline-win/drivers/pkg.c),
  * one line per entry in package order: "CRC32 SIZE PATH", reading every
  * entry (--names: "SIZE PATH", nothing read; --reverse: read and print
- * last entry first, so every read goes back in the archive).  --find: print the entry PATH names
+ * last entry first, so every read goes back in the archive; --opens: then
+ * print on stderr how many times the archive was opened).  --find: print the entry PATH names
  * (case-insensitive) and exit 1 if there is none.  --dir accepts a host
  * folder (what ce-offline allows).  Errors: the library's message on
  * stderr, exit 1. */
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
-#include "drivers/drivers.h"
+#include "drivers/pkg-internal.h"
 
 static int
 fail (void)
@@ -24,7 +25,7 @@ fail (void)
 int
 main (int argc, char **argv)
 {
-  bool dir = false, names = false, reverse = false;
+  bool dir = false, names = false, reverse = false, opens = false;
   const char *find = NULL;
   struct ow_drvpkg *p;
   int i = 1;
@@ -36,13 +37,15 @@ main (int argc, char **argv)
       names = true;
     else if (strcmp (argv[i], "--reverse") == 0)
       reverse = true;
+    else if (strcmp (argv[i], "--opens") == 0)
+      opens = true;
     else if (strcmp (argv[i], "--find") == 0 && i + 1 < argc)
       find = argv[++i];
     else
       break;
   }
   if (i != argc - 1) {
-    fprintf (stderr, "usage: drvpkg-ls [--dir] [--names] [--reverse] [--find PATH] SOURCE\n");
+    fprintf (stderr, "usage: drvpkg-ls [--dir] [--names] [--reverse] [--opens] [--find PATH] SOURCE\n");
     return 2;
   }
   p = ow_drvpkg_open (argv[i], NULL, dir);
@@ -72,6 +75,8 @@ main (int argc, char **argv)
     printf ("%08" PRIx32 " %zu %s\n", ow_crc32 (buf, len), len, e->path);
     free (buf);
   }
+  if (opens)
+    fprintf (stderr, "opens %zu\n", ow_drvpkg_opens (p));
   ow_drvpkg_close (p);
   return 0;
 }
