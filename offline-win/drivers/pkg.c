@@ -21,12 +21,15 @@
  *    alias of that file (ISO writers store identical files once, and
  *    libarchive reports the later names as hard links); any other hard
  *    link is refused.
- *  - Reading an entry allocates its declared size (capped) and fails if
- *    the archive yields more (a lying ZIP header) or less (truncated).
+ *  - Reading an entry allocates as its data comes, never more than it
+ *    declares (capped), and fails if the archive yields more (a lying
+ *    ZIP header) or less (truncated).  The buffer has a NUL after the
+ *    content (INF text can be parsed in place).
  * Archive entries are read forward: reading entries in package order
- * costs one pass; an earlier entry (or a hard link to one) reopens the
- * archive and walks to it, so callers read the entries they need in
- * ascending index order (docs/driver-packages.md, "Cost"). */
+ * costs one pass (hard-link targets are kept as the reader passes them);
+ * an earlier entry reopens the archive and walks to it, so callers read
+ * the entries they need in ascending index order (docs/driver-packages.md,
+ * "Cost"). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
