@@ -41,8 +41,16 @@ $(DEPS_STAMP): FORCE_DEPS
 .PHONY: FORCE_DEPS
 FORCE_DEPS:
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libarchive (driver packages, offline-win/drivers/pkg.c) is linked
+# statically: Debian's shared libarchive needs libxml2 and ICU (30+ MB the
+# appliance initramfs must not carry, imagebuild/mkinitramfs), for formats
+# we never read.  The static archive brings only the readers pkg.c enables
+# (ISO9660, ZIP, tar; gzip, xz) and the libraries they call; libxml2 is
+# left out on purpose, so enabling a format that needs it fails the link.
+ARCHIVE_LIBS := -Wl,-Bstatic -larchive -Wl,-Bdynamic \
+                -Wl,--push-state,--as-needed -lnettle -llzma -lzstd -lbz2 -lz -Wl,--pop-state
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libarchive 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(ARCHIVE_LIBS)
 CPPFLAGS   += $(PKG_CFLAGS)
 
 .PHONY: all deps check check-host torture bench demo clean fuzz

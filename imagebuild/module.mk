@@ -25,7 +25,7 @@ IMG_OW_OBJS := $(filter-out $(BUILD)/offline-win/disk/disk-nbd.o,$(OW_LIB_OBJS))
 # ce-offline on the same library: not in the image; the initramfs test runs
 # it to see the OW_NO_NBD backend refuse an nbd:// URI.
 IMG_CE_OFFLINE := $(IMG_DIR)/ce-offline-nonbd
-IMG_PKG_LIBS := $(shell pkg-config --libs $(filter-out libnbd,$(PKGS)) 2>/dev/null)
+IMG_PKG_LIBS := $(shell pkg-config --libs $(filter-out libnbd,$(PKGS)) 2>/dev/null) $(ARCHIVE_LIBS)
 IMG_FORMATS := $(IMG_DIR)/ce-appliance.qcow2 $(IMG_DIR)/ce-appliance.vhd \
                $(IMG_DIR)/ce-appliance.vmdk $(IMG_DIR)/ce-appliance.ova \
                $(IMG_DIR)/ce-appliance-gce.tar.gz

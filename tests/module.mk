@@ -30,3 +30,12 @@ $(BUILD)/tests/unit/test-init-resolv: $(BUILD)/tests/unit/test-init-resolv.o \
                                       $(BUILD)/imagebuild/init/resolv.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka)
+
+# Helper programs the shell tests run (tests/progs/*.c; the agent's own,
+# tests/progs/agent-*.c, are linked by agent/module.mk).
+PROG_SRCS := $(sort $(filter-out tests/progs/agent-%,$(wildcard tests/progs/*.c)))
+PROG_BINS := $(PROG_SRCS:tests/progs/%.c=$(BUILD)/tests/progs/%)
+test-progs: $(PROG_BINS)
+$(PROG_BINS): $(BUILD)/tests/progs/%: $(BUILD)/tests/progs/%.o $(OW_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(OW_LIB) $(PKG_LIBS)

@@ -40,8 +40,14 @@ generate() {
       "| value | data | why | source |\n|---|---|---|---|",
       ($d.rdp.firewall.rules[] | "| `\(.name)` | `\(.data | cell)` | \(.why | cell) | \(.source) |"), "",
       "## Driver services checked (reported when missing, never installed)\n",
-      "| platform | service | what | source |\n|---|---|---|---|",
-      ($d.platforms | to_entries[] | .key as $p | .value.drivers[] | "| \($p) | `\(.service)` | \(.what | cell) | \(.source) |"), "",
+      "| platform | service | what | role | hardware IDs | in-box driver | only for | registry below the service key | sources |\n|---|---|---|---|---|---|---|---|---|",
+      ($d.platforms | to_entries[] | .key as $p | .value.drivers[]
+        | "| \($p) | `\(.service)` | \(.what | cell) | \(.role) | "
+          + (.hardwareIds | map("`" + (. | cell) + "`") | join("<br>")) + " | "
+          + (if .inbox then "`\(.inbox)`" else "-" end) + " | "
+          + (if .variant then "`\(.variant)`: \(.when | cell)" else "-" end) + " | "
+          + (if .registry then (.registry | map("`\(.key)\\\(.value)` \(.type) `\(.data | tojson)` (\(.why | cell); \(.source))") | join("<br>")) else "-" end) + " | "
+          + "\(.source); IDs: \(.hardwareIdsSource)" + (if .inboxSource then "; in-box: \(.inboxSource)" else "" end) + " |"), "",
       "## Notes per platform\n",
       ($d.platforms | to_entries[] | .key as $p | .value.notes[] | "- \($p): \(. | cell)"), "",
       "## Sources\n",

@@ -184,6 +184,101 @@ check_firewall (json_t *root, json_t *fw)
   return true;
 }
 
+/* What driver injection needs of each driver a platform lists: its role,
+ * the hardware IDs the target presents (bus prefixes we know), the in-box
+ * driver that serves them if any, a variant the driver applies to only
+ * (the VM size or disk interface the job picks), and registry values the
+ * service needs.  Every fact has its own source. */
+static const char *const driver_roles[] = { "bootStorage", "network", "other", NULL };
+static const char *const hwid_buses[] = { "PCI\\", "VMBUS\\", "XENBUS\\", "XENVIF\\", NULL };
+
+static bool
+source_named (json_t *root, json_t *o, const char *field)
+{
+  const char *s = json_string_value (json_object_get (o, field));
+  return s && json_object_get (json_object_get (root, "sources"), s) != NULL;
+}
+
+static bool
+one_of (const char *s, const char *const *list, bool prefix)
+{
+  for (size_t i = 0; s && list[i]; i++)
+    if (prefix ? strncmp (s, list[i], strlen (list[i])) == 0 : strcmp (s, list[i]) == 0)
+      return true;
+  return false;
+}
+
+static bool
+hwid_ok (json_t *v)
+{
+  const char *s = json_string_value (v);
+
+  if (s == NULL || json_string_length (v) > MAX_FIELD_LEN || !one_of (s, hwid_buses, true))
+    return false;
+  /* One INF model-line token; upper case but for a {GUID} (VMBus class
+   * IDs are written in lower case). */
+  for (bool guid = false; *s; s++) {
+    guid = *s == '{' ? true : *s == '}' ? false : guid;
+    if (*s <= ' ' || *s == ',' || *s == ';' || *s == '"' || (*s >= 'a' && *s <= 'z' && !guid))
+      return false;
+  }
+  return true;
+}
+
+static bool
+check_driver (json_t *root, const char *name, size_t i, json_t *d)
+{
+  static const char *const fields[] = {
+    "service", "what", "source", "role", "hardwareIds", "hardwareIdsSource", "inbox",
+    "inboxSource", "variant", "when", "registry", NULL
+  };
+  json_t *ids = json_object_get (d, "hardwareIds"), *reg = json_object_get (d, "registry"), *v;
+  char w[128];
+  size_t k;
+
+  if (!json_is_object (d) || !str_field (d, "service", true) || !str_field (d, "what", true)
+      || !source_known (root, d))
+    return ow_err_invalid ("platforms.json: platform %s driver %zu needs \"service\", "
+                           "\"what\", \"source\"", name, i), false;
+  snprintf (w, sizeof w, "platform %s driver %zu", name, i);
+  if (!only_fields (d, fields, w))
+    return false;
+  if (!one_of (json_string_value (json_object_get (d, "role")), driver_roles, false))
+    return ow_err_invalid ("platforms.json: %s: \"role\" must be bootStorage, network or "
+                           "other", w), false;
+  if (!json_is_array (ids) || json_array_size (ids) == 0 || !source_named (root, d, "hardwareIdsSource"))
+    return ow_err_invalid ("platforms.json: %s: needs \"hardwareIds\" (non-empty) and a "
+                           "\"hardwareIdsSource\" listed in \"sources\"", w), false;
+  json_array_foreach (ids, k, v)
+    if (!hwid_ok (v))
+      return ow_err_invalid ("platforms.json: %s: hardware ID %zu is not one upper-case "
+                             "PCI\\, VMBUS\\, XENBUS\\ or XENVIF\\ ID", w, k), false;
+  if (json_object_get (d, "inbox")
+      && (!str_field (d, "inbox", true) || !source_named (root, d, "inboxSource")))
+    return ow_err_invalid ("platforms.json: %s: \"inbox\" needs an \"inboxSource\" listed in "
+                           "\"sources\"", w), false;
+  if (!json_object_get (d, "inbox") && json_object_get (d, "inboxSource"))
+    return ow_err_invalid ("platforms.json: %s: \"inboxSource\" without \"inbox\"", w), false;
+  if (!str_field (d, "variant", false) || !str_field (d, "when", false)
+      || !json_object_get (d, "variant") != !json_object_get (d, "when"))
+    return ow_err_invalid ("platforms.json: %s: \"variant\" and \"when\" go together", w), false;
+  if (reg && !json_is_array (reg))
+    return ow_err_invalid ("platforms.json: %s: \"registry\" must be an array", w), false;
+  json_array_foreach (reg, k, v) {
+    static const char *const rfields[] = { "key", "value", "type", "data", "why", "source", NULL };
+    const char *key = json_string_value (json_object_get (v, "key"));
+    uint32_t t = reg_type (json_string_value (json_object_get (v, "type")));
+
+    if (!json_is_object (v) || !only_fields (v, rfields, w) || !str_field (v, "key", true)
+        || key[0] == '\\' || !str_field (v, "value", true) || !str_field (v, "why", true)
+        || !source_known (root, v) || t == 0 || !data_matches_type (t, json_object_get (v, "data")))
+      return ow_err_invalid ("platforms.json: %s: registry %zu needs \"key\" (below the "
+                             "service key), \"value\", \"type\", \"data\" of that type, "
+                             "\"why\", \"source\"", w, k), false;
+  }
+  return true;
+}
+
 static bool
 check_platform (json_t *root, const char *name, json_t *p)
 {
@@ -206,12 +301,9 @@ check_platform (json_t *root, const char *name, json_t *p)
         || !json_is_object (json_object_get (json_object_get (root, "sets"), json_string_value (v))))
       return ow_err_invalid ("platforms.json: platform %s uses an unknown set", name), false;
   }
-  json_array_foreach (drivers, i, v) {
-    if (!json_is_object (v) || !str_field (v, "service", true) || !str_field (v, "what", true)
-        || !source_known (root, v))
-      return ow_err_invalid ("platforms.json: platform %s driver %zu needs \"service\", "
-                             "\"what\", \"source\"", name, i), false;
-  }
+  json_array_foreach (drivers, i, v)
+    if (!check_driver (root, name, i, v))
+      return false;
   return true;
 }
 
@@ -636,11 +728,13 @@ missing_drivers (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *plat
       return NULL;
     }
     if (r == 0) {
+      const char *when = json_string_value (json_object_get (d, "when"));
       fprintf (f, "%s%s", n++ ? ", " : "", svc);
-      ow_plan_note (plan, "platform %s: driver service %s (%s) is not registered in the "
+      ow_plan_note (plan, "platform %s: driver service %s (%s%s%s) is not registered in the "
                     "image: make sure it is installed before the first boot on %s (prepare "
                     "does not install drivers)", platform, svc,
-                    json_string_value (json_object_get (d, "what")), platform);
+                    json_string_value (json_object_get (d, "what")),
+                    when ? "; needed for " : "", when ? when : "", platform);
     }
   }
   fclose (f);

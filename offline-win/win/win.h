@@ -31,6 +31,12 @@ char **ow_win_find_systemroots (struct ow_volume *vol);
 /* win/pe.c: architecture from a PE header ("x86_64", "i386", "aarch64"),
  * or NULL if not a PE image. */
 const char *ow_pe_arch (const void *buf, size_t len);
+/* win/pe.c: 0 if BUF (LEN bytes) can be a kernel-mode driver (.sys) for
+ * ARCH ("amd64", "x86", "arm64", or inspection's "x86_64", "i386",
+ * "aarch64"): a PE image of that machine, PE32 for x86 and PE32+
+ * otherwise, native subsystem.  Else -1 (OW_ERR_INVALID) with the reason,
+ * WHAT naming the file.  The signature is not checked (that needs Windows). */
+int ow_pe_check_driver (const void *buf, size_t len, const char *arch, const char *what);
 
 /* win/version.c: SOFTWARE → product, edition, build, version, osName. */
 int ow_win_version (struct ow_win_ctx *c, json_t *out);

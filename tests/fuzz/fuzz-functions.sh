@@ -121,6 +121,22 @@ fuzz_seeds() {
       # Without the backup boot sector (the last one) the trailing zeros go.
       truncate -s -512 "$img"
       _fuzz_trim "$img" >"$dir/volume" ;;
+    drvpkg)
+      # A small package in every packing pkg.c reads (a tree laid out like
+      # the virtio-win ISO, a hard link among it), and small bad ones.
+      requires python3; requires xorriso
+      local tree=$TMP/drvtree
+      mkdir -p "$tree/viostor/2k22/amd64" "$tree/NetKVM/w11/ARM64"
+      printf '[Version]\r\nSignature="$Windows NT$"\r\nCatalogFile=viostor.cat\r\n' \
+        >"$tree/viostor/2k22/amd64/viostor.inf"
+      printf 'MZ stand-in' >"$tree/viostor/2k22/amd64/viostor.sys"
+      printf 'catalog' >"$tree/viostor/2k22/amd64/viostor.cat"
+      ln "$tree/viostor/2k22/amd64/viostor.sys" "$tree/NetKVM/w11/ARM64/netkvm.sys"
+      (cd "$tree" && zip -qrX "$dir/pkg.zip" . && tar -cf "$dir/pkg.tar" . &&
+        tar -czf "$dir/pkg.tar.gz" . && tar -cJf "$dir/pkg.tar.xz" .)
+      xorriso -as mkisofs -quiet -no-pad -J -R -o "$dir/pkg.iso" "$tree" 2>/dev/null
+      python3 tests/drivers-bad-packages.py "$dir" dotdot.tar drive-letter.zip symlink.tar \
+        hardlink-unlisted.tar same-name-two-cases.zip total-too-large.zip ;;
     agent-jobdoc) ;;  # committed seeds only
     *) fail "fuzz_seeds: unknown target $t" ;;
   esac
@@ -146,6 +162,7 @@ fuzz_runs() {
     hivelog|ptable) echo 2000 ;;
     fat) echo 1000 ;;
     ntfs-names) echo 1000 ;;
+    drvpkg) echo 2000 ;;
   esac
 }
 fuzz_opts() {
@@ -155,6 +172,7 @@ fuzz_opts() {
     agent-jobdoc|fw-rule|gpo-ini) echo -max_len=4096 ;;
     fat) echo -max_len=400000 ;;
     ntfs-names) echo -max_len=2097152 ;;
+    drvpkg) echo -max_len=131072 -rss_limit_mb=2048 ;;
   esac
 }
 

@@ -61,6 +61,18 @@ test_embedded_components (void **state)
   "\"platforms\":{" PLAT ("azure") "," PLAT ("aws") "," PLAT ("gcp") "," \
   PLAT ("vsphere") "," PLAT ("nutanix") "," PLAT ("xenserver") "}}"
 #define FW "{\"key\":\"k\",\"groups\":[\"g\"],\"rules\":[],\"why\":\"w\",\"source\":\"s\"}"
+/* The same document with one driver on azure: DRV (EXTRA) edits it. */
+#define DRV(extra) \
+  "{\"schema\":1,\"sources\":{\"s\":\"x\"}," \
+  "\"rdp\":{\"settings\":[],\"firewall\":" FW "}," \
+  "\"sets\":{\"a\":{\"title\":\"t\",\"settings\":[]}}," \
+  "\"platforms\":{\"azure\":{\"title\":\"t\",\"use\":[\"a\"],\"drivers\":[{" \
+  "\"service\":\"stornvme\",\"what\":\"w\",\"source\":\"s\"" extra "}]}," PLAT ("aws") "," \
+  PLAT ("gcp") "," PLAT ("vsphere") "," PLAT ("nutanix") "," PLAT ("xenserver") "}}"
+#define DRV_OK ",\"role\":\"bootStorage\",\"hardwareIds\":[\"PCI\\\\CC_010802\"]," \
+               "\"hardwareIdsSource\":\"s\""
+#define REG(extra) ",\"registry\":[{\"key\":\"Parameters\",\"value\":\"IoTimeoutValue\"," \
+                   "\"type\":\"REG_DWORD\",\"why\":\"w\",\"source\":\"s\"" extra "}]"
 
 static const struct {
   const char *what, *doc, *message;   /* message: NULL = must parse */
@@ -96,6 +108,37 @@ static const struct {
   { "a platform is missing",
     "{\"schema\":1,\"sources\":{\"s\":\"x\"},\"rdp\":{\"settings\":[],\"firewall\":" FW "},"
     "\"sets\":{},\"platforms\":{}}", "platform azure is missing" },
+  { "driver with everything", DRV (DRV_OK ",\"inbox\":\"stornvme\",\"inboxSource\":\"s\","
+                                    "\"variant\":\"nvme\",\"when\":\"NVMe sizes\"" REG (",\"data\":240")),
+    NULL },
+  { "driver with a VMBus ID", DRV (",\"role\":\"network\",\"hardwareIdsSource\":\"s\","
+                                   "\"hardwareIds\":[\"VMBUS\\\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}\"]"),
+    NULL },
+  { "driver without a role", DRV (",\"hardwareIds\":[\"PCI\\\\CC_010802\"],\"hardwareIdsSource\":\"s\""),
+    "driver 0: \"role\" must be bootStorage, network or other" },
+  { "driver with an unknown role", DRV (",\"role\":\"boot\",\"hardwareIds\":[\"PCI\\\\CC_010802\"],"
+                                        "\"hardwareIdsSource\":\"s\""),
+    "\"role\" must be bootStorage" },
+  { "driver without hardware IDs", DRV (",\"role\":\"network\",\"hardwareIds\":[],\"hardwareIdsSource\":\"s\""),
+    "needs \"hardwareIds\" (non-empty)" },
+  { "hardware IDs without a source", DRV (",\"role\":\"network\",\"hardwareIds\":[\"PCI\\\\CC_010802\"]"),
+    "a \"hardwareIdsSource\" listed in \"sources\"" },
+  { "hardware ID on an unknown bus", DRV (",\"role\":\"network\",\"hardwareIds\":[\"USB\\\\VID_1234\"],"
+                                          "\"hardwareIdsSource\":\"s\""),
+    "hardware ID 0 is not one upper-case" },
+  { "hardware ID in lower case", DRV (",\"role\":\"network\",\"hardwareIds\":[\"PCI\\\\ven_1af4&dev_1000\"],"
+                                      "\"hardwareIdsSource\":\"s\""),
+    "hardware ID 0 is not one upper-case" },
+  { "two hardware IDs in one string", DRV (",\"role\":\"network\",\"hardwareIdsSource\":\"s\","
+                                           "\"hardwareIds\":[\"PCI\\\\VEN_1AF4&DEV_1000, PCI\\\\VEN_1AF4\"]"),
+    "hardware ID 0 is not one upper-case" },
+  { "inbox without a source", DRV (DRV_OK ",\"inbox\":\"stornvme\""), "\"inbox\" needs an \"inboxSource\"" },
+  { "variant without when", DRV (DRV_OK ",\"variant\":\"nvme\""), "\"variant\" and \"when\" go together" },
+  { "registry data of the wrong type", DRV (DRV_OK REG (",\"data\":\"240\"")), "registry 0 needs" },
+  { "registry key from the root", DRV (DRV_OK ",\"registry\":[{\"key\":\"\\\\Parameters\",\"value\":\"v\","
+                                           "\"type\":\"REG_DWORD\",\"data\":1,\"why\":\"w\",\"source\":\"s\"}]"),
+    "registry 0 needs \"key\" (below the service key)" },
+  { "unknown field in a driver", DRV (DRV_OK ",\"hwids\":[]"), "driver 0: unknown field \"hwids\"" },
   { "platform uses an unknown set",
     "{\"schema\":1,\"sources\":{\"s\":\"x\"},\"rdp\":{\"settings\":[],\"firewall\":" FW "},"
     "\"sets\":{},\"platforms\":{" PLAT ("azure") "}}", "uses an unknown set" },
