@@ -1,0 +1,787 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One chosen install (DDInstall) section -> what must be written offline:
+ * the files its CopyFiles copy, the services its .Services section adds
+ * (with the service-install section's AddReg), and the list of what we
+ * saw and do not apply (pnputil applies the whole package at first boot).
+ * Directive syntax: learn.microsoft.com "INF CopyFiles Directive", "INF
+ * DestinationDirs Section", "INF SourceDisksFiles Section", "INF
+ * SourceDisksNames Section", "INF AddService Directive", "INF AddReg
+ * Directive" (docs/drivers.md). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+#include "inf.h"
+
+/* FLG_ADDREG_* (setupapi.h, "INF AddReg Directive"). */
+#define FLG_ADDREG_BINVALUETYPE  0x00000001u
+#define FLG_ADDREG_NOCLOBBER     0x00000002u
+#define FLG_ADDREG_DELVAL        0x00000004u
+#define FLG_ADDREG_APPEND        0x00000008u
+#define FLG_ADDREG_KEYONLY       0x00000010u
+#define FLG_ADDREG_OVERWRITEONLY 0x00000020u
+#define FLG_ADDREG_64BITKEY      0x00001000u
+#define FLG_ADDREG_KEYONLY_COMMON 0x00002000u
+#define FLG_ADDREG_32BITKEY      0x00004000u
+#define FLG_ADDREG_TYPE_MASK     0xFFFF0001u
+#define FLG_ADDREG_TYPE_SZ       0x00000000u
+#define FLG_ADDREG_TYPE_MULTI_SZ 0x00010000u
+#define FLG_ADDREG_TYPE_EXPAND_SZ 0x00020000u
+#define FLG_ADDREG_TYPE_DWORD    0x00010001u
+#define FLG_ADDREG_TYPE_NONE     0x00020001u
+
+/* Everything one install pass needs. */
+struct ctx {
+  const struct ow_inf *inf;
+  const struct ow_inf *const *incs;
+  size_t nincs;
+  const char *arch, *store_dir, *package, *inf_dir;
+  ow_inf_exists_fn exists;
+  void *opaque;
+  struct ow_drv_choice *c;
+  char **reason;          /* set: the INF is rejected */
+};
+
+static int
+nomem (void)
+{
+  return ow_err (ENOMEM, "INF install: out of memory");
+}
+
+static int
+push_str (char ***v, size_t *n, char *s)
+{
+  char **p;
+
+  if (s == NULL)
+    return nomem ();
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp ((*v)[i], s) == 0) {
+      free (s);                 /* listed once */
+      return 0;
+    }
+  p = realloc (*v, (*n + 2) * sizeof *p);
+  if (p == NULL) {
+    free (s);
+    return nomem ();
+  }
+  *v = p;
+  p[(*n)++] = s;
+  p[*n] = NULL;
+  return 0;
+}
+
+static int
+unsupported (struct ctx *x, const char *section, const struct ow_inf_line *l,
+             const char *why)
+{
+  char *s;
+
+  /* A hostile INF can have thousands: the plan lists the first ones. */
+  if (x->c->nunsupported > OW_INF_MAX_UNSUPPORTED)
+    return 0;
+  if (x->c->nunsupported == OW_INF_MAX_UNSUPPORTED)
+    return push_str (&x->c->unsupported, &x->c->nunsupported,
+                     strdup ("(more directives not applied: not listed)"));
+
+  if (l && l->key)
+    s = (asprintf (&s, "%s [%s] line %u %s=%s: %s", ow_inf_name (x->inf), section,
+                   l->lineno, l->key, l->nfields ? l->fields[0] : "", why) < 0) ? NULL : s;
+  else if (l)
+    s = (asprintf (&s, "%s [%s] line %u %s: %s", ow_inf_name (x->inf), section, l->lineno,
+                   l->nfields ? l->fields[0] : "", why) < 0) ? NULL : s;
+  else
+    s = (asprintf (&s, "%s [%s]: %s", ow_inf_name (x->inf), section, why) < 0) ? NULL : s;
+  return push_str (&x->c->unsupported, &x->c->nunsupported, s);
+}
+
+static int
+reject (struct ctx *x, const char *fmt, const char *a, const char *b)
+{
+  free (*x->reason);
+  if (asprintf (x->reason, fmt, a, b) < 0) {
+    *x->reason = NULL;
+    return nomem ();
+  }
+  return 0;
+}
+
+/* A number as INFs write them: 0x hex or decimal. */
+static int
+parse_num (const char *s, unsigned long *v)
+{
+  char *end;
+
+  while (*s == ' ' || *s == '\t')
+    s++;
+  if (*s == '\0' || *s == '-')
+    return -1;
+  errno = 0;
+  *v = strtoul (s, &end, 0);
+  if (errno || *end != '\0' || *v > UINT32_MAX)
+    return -1;
+  return 0;
+}
+
+/* A section from the INF or an included one (first found). */
+static const struct ow_inf_line *
+find (const struct ctx *x, const char *name, size_t *n, const struct ow_inf **owner)
+{
+  const struct ow_inf_line *l = ow_inf_section (x->inf, name, n);
+
+  *owner = x->inf;
+  for (size_t i = 0; l == NULL && i < x->nincs; i++) {
+    l = ow_inf_section (x->incs[i], name, n);
+    *owner = x->incs[i];
+  }
+  return l;
+}
+
+const char *
+ow_inf_dirid (unsigned long dirid, const char *store_dir)
+{
+  switch (dirid) {
+  case 10: return "";                   /* %SystemRoot% */
+  case 11: return "System32";
+  case 12: return "System32/drivers";
+  case 13: return store_dir;            /* this package's driver store folder */
+  default: return NULL;
+  }
+}
+
+/* "a\\b/./c" -> "a/b/c" appended to OUT; ".." refused. */
+static int
+append_rel (char **out, const char *rel)
+{
+  char *r = strdup (rel), *save = NULL, *tok, *o = *out;
+
+  if (r == NULL)
+    return nomem ();
+  for (char *p = r; *p; p++)
+    if (*p == '\\')
+      *p = '/';
+  for (tok = strtok_r (r, "/", &save); tok; tok = strtok_r (NULL, "/", &save)) {
+    char *n;
+
+    if (strcmp (tok, ".") == 0)
+      continue;
+    if (strcmp (tok, "..") == 0) {
+      free (r);
+      return 1;
+    }
+    if (asprintf (&n, "%s%s%s", o, *o && o[strlen (o) - 1] != '/' ? "/" : "", tok) < 0) {
+      free (r);
+      return nomem ();
+    }
+    free (o);
+    o = n;
+  }
+  *out = o;
+  free (r);
+  return 0;
+}
+
+/* The destination folder of copy section SEC (in OWNER): its
+ * [DestinationDirs] line, else DefaultDestDir, else DIRID 11 (Microsoft:
+ * "If DefaultDestDir is not specified ... %SystemRoot%\system32").
+ * NULL with *BAD set if unsupported. */
+static char *
+dest_dir (struct ctx *x, const struct ow_inf *owner, const char *sec, const char **bad)
+{
+  size_t n;
+  const struct ow_inf_line *l = ow_inf_section (owner, "DestinationDirs", &n);
+  const struct ow_inf_line *hit = NULL, *def = NULL;
+  unsigned long dirid = 11;
+  const char *base;
+  char *d;
+
+  for (size_t i = 0; i < n; i++) {
+    if (l[i].key && strcasecmp (l[i].key, sec) == 0 && hit == NULL)
+      hit = &l[i];
+    if (l[i].key && strcasecmp (l[i].key, "DefaultDestDir") == 0 && def == NULL)
+      def = &l[i];
+  }
+  if (hit == NULL)
+    hit = def;
+  if (hit && (hit->nfields == 0 || parse_num (hit->fields[0], &dirid) == -1)) {
+    *bad = "a DestinationDirs entry that is not a DIRID number";
+    return NULL;
+  }
+  base = ow_inf_dirid (dirid, x->store_dir);
+  if (base == NULL) {
+    *bad = "a destination DIRID other than 10, 11, 12, 13";
+    return NULL;
+  }
+  d = strdup (base);
+  if (d == NULL) {
+    nomem ();
+    *bad = "out of memory";
+    return NULL;
+  }
+  if (hit && hit->nfields > 1 && hit->fields[1][0]) {
+    int r = append_rel (&d, hit->fields[1]);
+
+    if (r != 0) {
+      free (d);
+      *bad = r == 1 ? "a destination subdirectory with '..'" : "out of memory";
+      return NULL;
+    }
+  }
+  return d;
+}
+
+/* [SourceDisksFiles.<arch>] or [SourceDisksFiles]: where NAME is in the
+ * package.  0 found (*PATH malloc'd), 1 no entry, -1 error. */
+static int
+source_path (struct ctx *x, const struct ow_inf *owner, const char *name, char **path)
+{
+  const struct ow_inf_line *hit = NULL, *disk = NULL;
+  char sec[64];
+  size_t n;
+  char *p;
+  int r;
+
+  for (int pass = 0; pass < 2 && hit == NULL; pass++) {
+    const struct ow_inf_line *l;
+
+    snprintf (sec, sizeof sec, pass == 0 ? "SourceDisksFiles.%s" : "SourceDisksFiles", x->arch);
+    l = ow_inf_section (owner, sec, &n);
+    for (size_t i = 0; i < n && hit == NULL; i++)
+      if (l[i].key && strcasecmp (l[i].key, name) == 0)
+        hit = &l[i];
+  }
+  if (hit == NULL)
+    return 1;
+  for (int pass = 0; pass < 2 && disk == NULL && hit->nfields > 0; pass++) {
+    const struct ow_inf_line *l;
+
+    snprintf (sec, sizeof sec, pass == 0 ? "SourceDisksNames.%s" : "SourceDisksNames", x->arch);
+    l = ow_inf_section (owner, sec, &n);
+    for (size_t i = 0; i < n && disk == NULL; i++)
+      if (l[i].key && strcasecmp (l[i].key, hit->fields[0]) == 0)
+        disk = &l[i];
+  }
+  p = strdup (x->inf_dir);
+  if (p == NULL)
+    return nomem ();
+  /* Disk path (4th field of the disk line), file subdir (2nd field). */
+  r = disk && disk->nfields > 3 ? append_rel (&p, disk->fields[3]) : 0;
+  if (r == 0 && hit->nfields > 1)
+    r = append_rel (&p, hit->fields[1]);
+  if (r == 0)
+    r = append_rel (&p, name);
+  if (r != 0) {
+    free (p);
+    return r == 1 ? 1 : -1;
+  }
+  *path = p;
+  return 0;
+}
+
+static int
+add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
+          const char *dst_name, const char *src_name, unsigned lineno)
+{
+  const char *bad = NULL;
+  char *dir, *src = NULL, *where = NULL;
+  struct ow_drv_file *f;
+  int r;
+  (void) lineno;
+
+  if (*x->reason)
+    return 0;
+  r = source_path (x, owner, src_name, &src);
+  if (r == -1)
+    return -1;
+  if (r == 1)
+    return reject (x, "%s is copied but has no [SourceDisksFiles] entry%s", src_name, "");
+  if (!x->exists (x->opaque, x->package, src)) {
+    reject (x, "%s is not in the package (%s)", src_name, src);
+    free (src);
+    return *x->reason ? 0 : -1;
+  }
+  dir = dest_dir (x, owner, copysec, &bad);
+  if (dir == NULL) {
+    free (src);
+    if (strcmp (bad, "out of memory") == 0)
+      return -1;
+    if (asprintf (&where, "copy of %s not applied: %s", dst_name, bad) < 0)
+      return nomem ();
+    r = unsupported (x, copysec, NULL, where);
+    free (where);
+    return r;
+  }
+  f = realloc (x->c->files, (x->c->nfiles + 1) * sizeof *f);
+  if (f == NULL) {
+    free (dir);
+    free (src);
+    return nomem ();
+  }
+  x->c->files = f;
+  f = &f[x->c->nfiles];
+  f->src = src;
+  f->dest = dir;
+  f->name = strdup (dst_name);
+  x->c->nfiles++;
+  return f->name ? 0 : nomem ();
+}
+
+/* CopyFiles=a,b,@file (fields of one directive line). */
+static int
+copy_files (struct ctx *x, const struct ow_inf_line *dl)
+{
+  for (size_t i = 0; i < dl->nfields; i++) {
+    const char *v = dl->fields[i];
+    const struct ow_inf *owner;
+    const struct ow_inf_line *l;
+    size_t n;
+
+    if (*v == '\0')
+      continue;
+    if (v[0] == '@') {
+      if (add_file (x, x->inf, "DefaultDestDir", v + 1, v + 1, dl->lineno) == -1)
+        return -1;
+      continue;
+    }
+    l = find (x, v, &n, &owner);
+    if (l == NULL) {
+      if (reject (x, "CopyFiles names a section [%s] that does not exist%s", v, "") == -1)
+        return -1;
+      return 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+      /* destination-file-name[,source-file-name][,unused][,flag] */
+      const char *dst = l[k].key ? l[k].key : (l[k].nfields ? l[k].fields[0] : "");
+      const char *src = !l[k].key && l[k].nfields > 1 && l[k].fields[1][0] ? l[k].fields[1] : dst;
+
+      if (*dst == '\0')
+        continue;
+      if (add_file (x, owner, v, dst, src, l[k].lineno) == -1)
+        return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- AddReg (service key) ---------------------------------------------------- */
+
+static int
+hexbytes (const struct ow_inf_line *l, size_t from, void **data, size_t *len)
+{
+  uint8_t *b = malloc (l->nfields > from ? l->nfields - from : 1);
+  size_t n = 0;
+
+  if (b == NULL)
+    return nomem ();
+  for (size_t i = from; i < l->nfields; i++) {
+    char *end;
+    unsigned long v;
+
+    if (l->fields[i][0] == '\0')
+      continue;
+    errno = 0;
+    v = strtoul (l->fields[i], &end, 16);
+    if (errno || *end || v > 0xFF) {
+      free (b);
+      return 1;
+    }
+    b[n++] = (uint8_t) v;
+  }
+  *data = b;
+  *len = n;
+  return 0;
+}
+
+/* One AddReg line into the service's values.  0 done, 1 not supported
+ * (*WHY), -1 error. */
+static int
+reg_line (struct ow_drv_service *svc, const struct ow_inf_line *l, const char **why)
+{
+  const char *root = l->nfields > 0 ? l->fields[0] : "";
+  const char *subkey = l->nfields > 1 ? l->fields[1] : "";
+  const char *value = l->nfields > 2 ? l->fields[2] : "";
+  unsigned long flags = 0;
+  struct ow_drv_reg r = { 0 }, *p;
+  uint32_t type;
+  int rc;
+
+  if (l->key) {
+    *why = "not an AddReg line";
+    return 1;
+  }
+  if (strcasecmp (root, "HKR") != 0) {
+    *why = "a root other than HKR (the service key)";
+    return 1;
+  }
+  if (l->nfields > 3 && l->fields[3][0] && parse_num (l->fields[3], &flags) == -1) {
+    *why = "flags that are not a number";
+    return 1;
+  }
+  if (flags & (FLG_ADDREG_DELVAL | FLG_ADDREG_APPEND | FLG_ADDREG_OVERWRITEONLY
+               | FLG_ADDREG_KEYONLY_COMMON)) {
+    *why = "FLG_ADDREG_DELVAL/APPEND/OVERWRITEONLY/KEYONLY_COMMON";
+    return 1;
+  }
+  if (flags & FLG_ADDREG_KEYONLY) {
+    /* The key is created by its values; an empty key alone is listed. */
+    for (size_t i = 0; i < svc->nreg; i++)
+      if (strcasecmp (svc->reg[i].subkey, subkey) == 0)
+        return 0;
+    *why = "FLG_ADDREG_KEYONLY (an empty key)";
+    return 1;
+  }
+  switch (flags & FLG_ADDREG_TYPE_MASK) {
+  case FLG_ADDREG_TYPE_SZ:
+  case FLG_ADDREG_TYPE_EXPAND_SZ:
+    type = (flags & FLG_ADDREG_TYPE_MASK) == FLG_ADDREG_TYPE_SZ ? OW_REG_SZ : OW_REG_EXPAND_SZ;
+    r.data = ow_reg_encode_sz (l->nfields > 4 ? l->fields[4] : "", &r.len);
+    if (r.data == NULL) {
+      *why = "a string that is not valid UTF-8";
+      return 1;
+    }
+    break;
+  case FLG_ADDREG_TYPE_MULTI_SZ: {
+    const char *const *strs = (const char *const *) (l->nfields > 4 ? l->fields + 4 : NULL);
+
+    type = OW_REG_MULTI_SZ;
+    r.data = ow_reg_encode_multi_sz (strs, l->nfields > 4 ? l->nfields - 4 : 0, &r.len);
+    if (r.data == NULL) {
+      *why = "a string that is not valid UTF-8";
+      return 1;
+    }
+    break;
+  }
+  case FLG_ADDREG_TYPE_DWORD: {
+    unsigned long v;
+
+    type = OW_REG_DWORD;
+    if (l->nfields < 5 || parse_num (l->fields[4], &v) == -1) {
+      *why = "a REG_DWORD value that is not one number";
+      return 1;
+    }
+    r.data = malloc (4);
+    if (r.data == NULL)
+      return nomem ();
+    ow_reg_encode_dword ((uint32_t) v, r.data);
+    r.len = 4;
+    break;
+  }
+  case FLG_ADDREG_TYPE_NONE:
+    type = OW_REG_NONE;
+    break;
+  default:
+    if (!(flags & FLG_ADDREG_BINVALUETYPE)) {
+      *why = "an unknown value type";
+      return 1;
+    }
+    /* 0x1 REG_BINARY, or (type << 16) | 1: bytes of that type. */
+    type = (flags >> 16) ? (uint32_t) (flags >> 16) : OW_REG_BINARY;
+    rc = hexbytes (l, 4, &r.data, &r.len);
+    if (rc == -1)
+      return -1;
+    if (rc == 1) {
+      *why = "binary data that is not hex bytes";
+      return 1;
+    }
+  }
+  r.type = type;
+  r.flags = (uint32_t) flags;
+  r.subkey = strdup (subkey);
+  r.value = strdup (value);
+  p = realloc (svc->reg, (svc->nreg + 1) * sizeof *p);
+  if (r.subkey == NULL || r.value == NULL || p == NULL) {
+    free (r.subkey);
+    free (r.value);
+    free (r.data);
+    if (p)
+      svc->reg = p;
+    return nomem ();
+  }
+  svc->reg = p;
+  p[svc->nreg++] = r;
+  return 0;
+}
+
+static int
+add_reg_sections (struct ctx *x, struct ow_drv_service *svc, const struct ow_inf_line *dl)
+{
+  for (size_t i = 0; i < dl->nfields; i++) {
+    const struct ow_inf *owner;
+    size_t n;
+    const struct ow_inf_line *l;
+
+    if (dl->fields[i][0] == '\0')
+      continue;
+    l = find (x, dl->fields[i], &n, &owner);
+    if (l == NULL) {
+      if (unsupported (x, dl->fields[i], NULL, "AddReg section not found") == -1)
+        return -1;
+      continue;
+    }
+    for (size_t k = 0; k < n; k++) {
+      const char *why = NULL;
+      int r = reg_line (svc, &l[k], &why);
+
+      if (r == -1)
+        return -1;
+      if (r == 1 && unsupported (x, dl->fields[i], &l[k], why) == -1)
+        return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- services ------------------------------------------------------------- */
+
+/* ServiceBinary "%12%\x.sys" -> "System32\\drivers\\x.sys". */
+static char *
+image_path (struct ctx *x, const char *bin)
+{
+  unsigned long dirid;
+  const char *close, *base;
+  char *num, *rel = NULL, *out;
+
+  if (bin[0] != '%' || (close = strchr (bin + 1, '%')) == NULL)
+    return NULL;
+  num = strndup (bin + 1, (size_t) (close - bin - 1));
+  if (num == NULL)
+    return NULL;
+  if (parse_num (num, &dirid) == -1 || (base = ow_inf_dirid (dirid, x->store_dir)) == NULL) {
+    free (num);
+    return NULL;
+  }
+  free (num);
+  rel = strdup (base);
+  if (rel == NULL || append_rel (&rel, close + 1) != 0) {
+    free (rel);
+    return NULL;
+  }
+  out = rel;
+  for (char *p = out; *p; p++)
+    if (*p == '/')
+      *p = '\\';
+  return out;
+}
+
+static int
+set_sz (struct ow_drv_service *svc, const char *value, uint32_t type, const char *s)
+{
+  struct ow_drv_reg r = { .type = type }, *p;
+
+  r.data = ow_reg_encode_sz (s, &r.len);
+  r.subkey = strdup ("");
+  r.value = strdup (value);
+  p = realloc (svc->reg, (svc->nreg + 1) * sizeof *p);
+  if (r.data == NULL || r.subkey == NULL || r.value == NULL || p == NULL) {
+    free (r.data); free (r.subkey); free (r.value);
+    if (p)
+      svc->reg = p;
+    return nomem ();
+  }
+  svc->reg = p;
+  p[svc->nreg++] = r;
+  return 0;
+}
+
+static int
+service_section (struct ctx *x, struct ow_drv_service *svc, const char *secname)
+{
+  const struct ow_inf *owner;
+  size_t n;
+  const struct ow_inf_line *l = find (x, secname, &n, &owner);
+  bool have_type = false, have_start = false, have_err = false, have_bin = false;
+
+  if (l == NULL)
+    return reject (x, "AddService names a service-install section [%s] that does not exist%s",
+                   secname, "");
+  for (size_t i = 0; i < n; i++) {
+    const char *k = l[i].key, *v = l[i].nfields ? l[i].fields[0] : "";
+    unsigned long num;
+
+    if (k == NULL) {
+      if (unsupported (x, secname, &l[i], "not a directive") == -1)
+        return -1;
+    }
+    else if (strcasecmp (k, "ServiceType") == 0 || strcasecmp (k, "StartType") == 0
+             || strcasecmp (k, "ErrorControl") == 0) {
+      if (parse_num (v, &num) == -1)
+        return reject (x, "[%s] %s is not a number", secname, k);
+      if (strcasecmp (k, "ServiceType") == 0)
+        svc->type = (uint32_t) num, have_type = true;
+      else if (strcasecmp (k, "StartType") == 0)
+        svc->start = (uint32_t) num, have_start = true;
+      else
+        svc->error_control = (uint32_t) num, have_err = true;
+    }
+    else if (strcasecmp (k, "ServiceBinary") == 0) {
+      free (svc->image_path);
+      svc->image_path = image_path (x, v);
+      have_bin = true;
+      if (svc->image_path == NULL
+          && unsupported (x, secname, &l[i], "a ServiceBinary outside DIRIDs 10-13") == -1)
+        return -1;
+    }
+    else if (strcasecmp (k, "LoadOrderGroup") == 0) {
+      free (svc->group);
+      if ((svc->group = strdup (v)) == NULL)
+        return nomem ();
+    }
+    else if (strcasecmp (k, "AddReg") == 0) {
+      if (add_reg_sections (x, svc, &l[i]) == -1)
+        return -1;
+    }
+    else if (strcasecmp (k, "DisplayName") == 0 || strcasecmp (k, "Description") == 0) {
+      if (set_sz (svc, k, OW_REG_SZ, v) == -1)
+        return -1;
+    }
+    else if (unsupported (x, secname, &l[i], "not applied offline") == -1)
+      return -1;
+  }
+  if (!have_type || !have_start || !have_err || !have_bin)
+    return reject (x, "[%s] lacks one of ServiceType, StartType, ErrorControl, "
+                   "ServiceBinary (required)%s", secname, "");
+  return 0;
+}
+
+static int
+add_service (struct ctx *x, const char *sec, const struct ow_inf_line *l)
+{
+  struct ow_drv_service *s;
+
+  /* AddService=ServiceName,[flags],service-install-section[,event-log...] */
+  if (l->nfields < 3 || l->fields[0][0] == '\0' || l->fields[2][0] == '\0')
+    return unsupported (x, sec, l, "AddService without a name or a service-install section");
+  if (l->nfields > 3 && l->fields[3][0]
+      && unsupported (x, sec, l, "the event log section is not applied offline") == -1)
+    return -1;
+  s = realloc (x->c->services, (x->c->nservices + 1) * sizeof *s);
+  if (s == NULL)
+    return nomem ();
+  x->c->services = s;
+  s = &s[x->c->nservices++];
+  memset (s, 0, sizeof *s);
+  if ((s->name = strdup (l->fields[0])) == NULL)
+    return nomem ();
+  return service_section (x, s, l->fields[2]);
+}
+
+/* ---- the install section and its Needs ---------------------------------------- */
+
+static int install_one (struct ctx *x, const char *install, unsigned depth);
+
+static int
+needs (struct ctx *x, const char *sec, const struct ow_inf_line *l, unsigned depth)
+{
+  for (size_t i = 0; i < l->nfields; i++) {
+    const struct ow_inf *owner;
+    size_t n;
+
+    if (l->fields[i][0] == '\0')
+      continue;
+    if (find (x, l->fields[i], &n, &owner) == NULL) {
+      char *why;
+      int r;
+
+      if (asprintf (&why, "the needed section [%s] is not in the package's INFs "
+                    "(pnputil applies it at first boot)", l->fields[i]) < 0)
+        return nomem ();
+      r = unsupported (x, sec, l, why);
+      free (why);
+      if (r == -1)
+        return -1;
+      continue;
+    }
+    if (depth >= OW_INF_MAX_INCLUDE)
+      return reject (x, "Needs=%s nested deeper than the limit%s", l->fields[i], "");
+    if (install_one (x, l->fields[i], depth + 1) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+static int
+install_one (struct ctx *x, const char *install, unsigned depth)
+{
+  const struct ow_inf *owner;
+  size_t n, ns;
+  const struct ow_inf_line *l = find (x, install, &n, &owner);
+  char *svcname;
+  const struct ow_inf_line *sl;
+
+  if (l == NULL)
+    return reject (x, "the install section [%s] does not exist%s", install, "");
+  for (size_t i = 0; i < n && *x->reason == NULL; i++) {
+    const char *k = l[i].key;
+
+    if (k && strcasecmp (k, "CopyFiles") == 0) {
+      if (copy_files (x, &l[i]) == -1)
+        return -1;
+    }
+    else if (k && strcasecmp (k, "Needs") == 0) {
+      if (needs (x, install, &l[i], depth) == -1)
+        return -1;
+    }
+    else if (k && strcasecmp (k, "Include") == 0)
+      ;                         /* resolved by the set (inf-select.c) */
+    else if (k && strcasecmp (k, "AddReg") == 0) {
+      if (unsupported (x, install, &l[i], "the device's driver key is written by pnputil "
+                       "at first boot") == -1)
+        return -1;
+    }
+    else if (unsupported (x, install, &l[i], "not applied offline") == -1)
+      return -1;
+  }
+  if (*x->reason)
+    return 0;
+  if (asprintf (&svcname, "%s.Services", install) < 0)
+    return nomem ();
+  sl = find (x, svcname, &ns, &owner);
+  for (size_t i = 0; sl && i < ns && *x->reason == NULL; i++) {
+    int r;
+
+    if (sl[i].key && strcasecmp (sl[i].key, "AddService") == 0)
+      r = add_service (x, svcname, &sl[i]);
+    else if (sl[i].key && (strcasecmp (sl[i].key, "Include") == 0
+                           || strcasecmp (sl[i].key, "Needs") == 0))
+      r = 0;                    /* the Needs sections' .Services come with them */
+    else
+      r = unsupported (x, svcname, &sl[i], "not applied offline");
+    if (r == -1) {
+      free (svcname);
+      return -1;
+    }
+  }
+  free (svcname);
+  /* Every other <install>.* section (.HW, .CoInstallers, .Wdf, ...). */
+  for (size_t i = 0; i < ow_inf_nsections (x->inf); i++) {
+    const char *s = ow_inf_section_name (x->inf, i);
+    size_t len = strlen (install);
+
+    /* (Not the install section of another platform: "<install>.NTx86".) */
+    if (strncasecmp (s, install, len) == 0 && s[len] == '.'
+        && strcasecmp (s + len, ".Services") != 0 && strncasecmp (s + len, ".NT", 3) != 0
+        && unsupported (x, s, NULL, "not applied offline (pnputil applies it at first boot)") == -1)
+      return -1;
+  }
+  return 0;
+}
+
+int
+ow_inf_install (const struct ow_inf *inf, const struct ow_inf *const *incs, size_t nincs,
+                const char *install, const char *arch, const char *store_dir,
+                const char *package, const char *inf_dir,
+                ow_inf_exists_fn exists, void *opaque,
+                struct ow_drv_choice *c, char **reason)
+{
+  struct ctx x = {
+    .inf = inf, .incs = incs, .nincs = nincs, .arch = arch, .store_dir = store_dir,
+    .package = package, .inf_dir = inf_dir, .exists = exists, .opaque = opaque,
+    .c = c, .reason = reason,
+  };
+
+  *reason = NULL;
+  return install_one (&x, install, 0);
+}
