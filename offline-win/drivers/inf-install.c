@@ -184,29 +184,42 @@ append_rel (char **out, const char *rel)
   return 0;
 }
 
-/* The destination folder of copy section SEC (in OWNER): its
- * [DestinationDirs] line, else DefaultDestDir, else DIRID 11 (Microsoft:
- * "If DefaultDestDir is not specified ... %SystemRoot%\system32").
- * NULL with *BAD set if unsupported. */
-static char *
-dest_dir (struct ctx *x, const struct ow_inf *owner, const char *sec, const char **bad)
+/* The line of KEY in OWNER's [DestinationDirs], or NULL. */
+static const struct ow_inf_line *
+dest_line (const struct ow_inf *owner, const char *key)
 {
   size_t n;
   const struct ow_inf_line *l = ow_inf_section (owner, "DestinationDirs", &n);
-  const struct ow_inf_line *hit = NULL, *def = NULL;
-  unsigned long dirid = 11;
+
+  for (size_t i = 0; i < n; i++)
+    if (l[i].key && strcasecmp (l[i].key, key) == 0)
+      return &l[i];
+  return NULL;
+}
+
+/* The destination folder of copy section SEC (in OWNER): its
+ * [DestinationDirs] line, else DefaultDestDir of the INF being installed
+ * (it wins over an included INF's: "INF DestinationDirs Section"), else
+ * the included INF's.  None: the INF is malformed (DestinationDirs is
+ * required with CopyFiles; Windows documents no default) and *BAD says
+ * so.  NULL with *BAD set if unsupported. */
+static char *
+dest_dir (struct ctx *x, const struct ow_inf *owner, const char *sec, const char **bad)
+{
+  const struct ow_inf_line *hit = dest_line (owner, sec);
+  unsigned long dirid;
   const char *base;
   char *d;
 
-  for (size_t i = 0; i < n; i++) {
-    if (l[i].key && strcasecmp (l[i].key, sec) == 0 && hit == NULL)
-      hit = &l[i];
-    if (l[i].key && strcasecmp (l[i].key, "DefaultDestDir") == 0 && def == NULL)
-      def = &l[i];
-  }
   if (hit == NULL)
-    hit = def;
-  if (hit && (hit->nfields == 0 || parse_num (hit->fields[0], &dirid) == -1)) {
+    hit = dest_line (x->inf, "DefaultDestDir");
+  if (hit == NULL)
+    hit = dest_line (owner, "DefaultDestDir");
+  if (hit == NULL) {
+    *bad = "no [DestinationDirs] entry and no DefaultDestDir";
+    return NULL;
+  }
+  if (hit->nfields == 0 || parse_num (hit->fields[0], &dirid) == -1) {
     *bad = "a DestinationDirs entry that is not a DIRID number";
     return NULL;
   }
@@ -221,7 +234,7 @@ dest_dir (struct ctx *x, const struct ow_inf *owner, const char *sec, const char
     *bad = "out of memory";
     return NULL;
   }
-  if (hit && hit->nfields > 1 && hit->fields[1][0]) {
+  if (hit->nfields > 1 && hit->fields[1][0]) {
     int r = append_rel (&d, hit->fields[1]);
 
     if (r != 0) {
@@ -308,6 +321,8 @@ add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
     free (src);
     if (strcmp (bad, "out of memory") == 0)
       return -1;
+    if (strncmp (bad, "no [", 4) == 0)
+      return reject (x, "the copy of %s has %s", dst_name, bad);
     if (asprintf (&where, "copy of %s not applied: %s", dst_name, bad) < 0)
       return nomem ();
     r = unsupported (x, copysec, NULL, where);

@@ -716,6 +716,8 @@ test_needs_from_an_included_inf_is_installed_and_a_system_one_listed (void **sta
   c = choose (set, &win11, "PCI\\VEN_AAAA&DEV_0001");
   assert_int_equal (c->nfiles, 1);
   assert_string_equal (c->files[0].src, "dir/m.sys");
+  /* a.inf's DefaultDestDir (12) wins over the included b.inf's (11). */
+  assert_string_equal (c->files[0].dest, "System32/drivers");
   assert_int_equal (c->nservices, 1);
   assert_string_equal (c->services[0].name, "m");
   assert_true (has_line (c->unsupported, c->nunsupported, "Include=machine.inf: not in the package"));
@@ -736,6 +738,25 @@ test_a_copied_file_without_source_disks_files_entry_is_rejected (void **state)
   assert_true (strv_has (rej, "other.sys is copied but has no [SourceDisksFiles] entry"));
   ow_strv_free (rej);
   ow_inf_set_free (set);
+  ow_error_clear ();
+}
+
+static void
+test_a_copy_without_any_destination_is_rejected (void **state)
+{
+  struct ow_inf_set *set = ow_inf_set_new (exists, (void *) mini_files);
+  char **rej = NULL;
+  char *text = strdup (MINI_HEAD "[inst]\nCopyFiles=@m.sys\n");
+  char *dd = strstr (text, "[DestinationDirs]");
+
+  (void) state;
+  memcpy (dd, "[NotDestination]", 16);
+  add_text (set, "a.inf", text);
+  assert_null (ow_inf_choose (set, &win11, "PCI\\VEN_AAAA&DEV_0001", &rej));
+  assert_true (strv_has (rej, "the copy of m.sys has no [DestinationDirs] entry and no DefaultDestDir"));
+  ow_strv_free (rej);
+  ow_inf_set_free (set);
+  free (text);
   ow_error_clear ();
 }
 
@@ -835,6 +856,7 @@ main (void)
     cmocka_unit_test (test_an_include_loop_is_rejected_with_the_chain),
     cmocka_unit_test (test_needs_from_an_included_inf_is_installed_and_a_system_one_listed),
     cmocka_unit_test (test_a_copied_file_without_source_disks_files_entry_is_rejected),
+    cmocka_unit_test (test_a_copy_without_any_destination_is_rejected),
     cmocka_unit_test (test_unreadable_inf_is_listed_not_dropped),
     cmocka_unit_test (test_addreg_types_and_unsupported_directives_in_the_service_section),
   };
