@@ -43,6 +43,8 @@ struct ctx {
   void *opaque;
   struct ow_drv_choice *c;
   char **reason;          /* set: the INF is rejected */
+  char **done;            /* sections installed already (Needs= once each) */
+  size_t ndone;
 };
 
 static int
@@ -306,6 +308,8 @@ add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
 
   if (*x->reason)
     return 0;
+  if (x->c->nfiles >= OW_INF_MAX_FILES)
+    return reject (x, "more than %s files to copy%s", "4096", "");
   r = source_path (x, owner, src_name, &src);
   if (r == -1)
     return -1;
@@ -348,7 +352,7 @@ add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
 static int
 copy_files (struct ctx *x, const struct ow_inf_line *dl)
 {
-  for (size_t i = 0; i < dl->nfields; i++) {
+  for (size_t i = 0; i < dl->nfields && *x->reason == NULL; i++) {
     const char *v = dl->fields[i];
     const struct ow_inf *owner;
     const struct ow_inf_line *l;
@@ -367,7 +371,7 @@ copy_files (struct ctx *x, const struct ow_inf_line *dl)
         return -1;
       return 0;
     }
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n && *x->reason == NULL; k++) {
       /* destination-file-name[,source-file-name][,unused][,flag] */
       const char *dst = l[k].key ? l[k].key : (l[k].nfields ? l[k].fields[0] : "");
       const char *src = !l[k].key && l[k].nfields > 1 && l[k].fields[1][0] ? l[k].fields[1] : dst;
@@ -502,6 +506,11 @@ reg_line (struct ow_drv_service *svc, const struct ow_inf_line *l, const char **
       return 1;
     }
   }
+  if (svc->nreg >= OW_INF_MAX_REG) {
+    free (r.data);
+    *why = "more registry values than the limit";
+    return 1;
+  }
   r.type = type;
   r.flags = (uint32_t) flags;
   r.subkey = strdup (subkey);
@@ -523,7 +532,7 @@ reg_line (struct ow_drv_service *svc, const struct ow_inf_line *l, const char **
 static int
 add_reg_sections (struct ctx *x, struct ow_drv_service *svc, const struct ow_inf_line *dl)
 {
-  for (size_t i = 0; i < dl->nfields; i++) {
+  for (size_t i = 0; i < dl->nfields && svc->nreg < OW_INF_MAX_REG; i++) {
     const struct ow_inf *owner;
     size_t n;
     const struct ow_inf_line *l;
@@ -672,6 +681,8 @@ add_service (struct ctx *x, const char *sec, const struct ow_inf_line *l)
   if (l->nfields > 3 && l->fields[3][0]
       && unsupported (x, sec, l, "the event log section is not applied offline") == -1)
     return -1;
+  if (x->c->nservices >= OW_INF_MAX_SERVICES)
+    return reject (x, "more than %s services%s", "256", "");
   s = realloc (x->c->services, (x->c->nservices + 1) * sizeof *s);
   if (s == NULL)
     return nomem ();
@@ -709,6 +720,14 @@ needs (struct ctx *x, const char *sec, const struct ow_inf_line *l, unsigned dep
         return -1;
       continue;
     }
+    {
+      bool done = false;
+
+      for (size_t k = 0; k < x->ndone && !done; k++)
+        done = strcasecmp (x->done[k], l->fields[i]) == 0;
+      if (done)
+        continue;               /* installed once (a Needs= of itself too) */
+    }
     if (depth >= OW_INF_MAX_INCLUDE)
       return reject (x, "Needs=%s nested deeper than the limit%s", l->fields[i], "");
     if (install_one (x, l->fields[i], depth + 1) == -1)
@@ -728,6 +747,8 @@ install_one (struct ctx *x, const char *install, unsigned depth)
 
   if (l == NULL)
     return reject (x, "the install section [%s] does not exist%s", install, "");
+  if (push_str (&x->done, &x->ndone, strdup (install)) == -1)
+    return -1;
   for (size_t i = 0; i < n && *x->reason == NULL; i++) {
     const char *k = l[i].key;
 
@@ -797,6 +818,10 @@ ow_inf_install (const struct ow_inf *inf, const struct ow_inf *const *incs, size
     .c = c, .reason = reason,
   };
 
+  int r;
+
   *reason = NULL;
-  return install_one (&x, install, 0);
+  r = install_one (&x, install, 0);
+  ow_strv_free (x.done);
+  return r;
 }

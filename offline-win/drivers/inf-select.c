@@ -250,6 +250,15 @@ fmt (const char *f, ...)
   return s;
 }
 
+static bool
+strv_has (char **v, size_t n, const char *s)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcasecmp (v[i], s) == 0)
+      return true;
+  return false;
+}
+
 static void
 parse_driver_ver (const char *dv, long *date, uint64_t *ver)
 {
@@ -336,7 +345,7 @@ includes (const struct ow_inf_set *s, const struct entry *e, const struct entry 
           continue;
         inc = find_include (s, e, l[i].fields[f]);
         if (inc == NULL || inc->inf == NULL) {
-          if (push (missing, nmissing, fmt ("%s: Include=%s: not in the package (pnputil "
+          if (*nmissing < OW_INF_MAX_UNSUPPORTED && push (missing, nmissing, fmt ("%s: Include=%s: not in the package (pnputil "
                                             "reads it at first boot)", e->path,
                                             l[i].fields[f])) == -1)
             return -1;
@@ -358,6 +367,8 @@ includes (const struct ow_inf_set *s, const struct entry *e, const struct entry 
           }
         for (size_t j = 0; j < *nincs; j++)
           seen |= (*incs)[j] == inc->inf;
+        /* (An INF seen already was searched whole: any loop through it
+         * was found then.) */
         if (!seen) {
           const struct ow_inf **p = realloc (*incs, (*nincs + 1) * sizeof *p);
 
@@ -365,9 +376,9 @@ includes (const struct ow_inf_set *s, const struct entry *e, const struct entry 
             return nomem ();
           *incs = p;
           p[(*nincs)++] = inc->inf;
+          if (includes (s, inc, stack, depth + 1, incs, nincs, missing, nmissing, why) == -1)
+            return -1;
         }
-        if (includes (s, inc, stack, depth + 1, incs, nincs, missing, nmissing, why) == -1)
-          return -1;
       }
     }
   }
@@ -391,8 +402,8 @@ evaluate (const struct ow_inf_set *s, const struct entry *e, const struct ow_inf
   bool listed = false, compat = false;
   int level = 0, rc = -1;
   const struct ow_inf **incs = NULL;
-  size_t nincs = 0, nmissing = 0;
-  char **missing = NULL;
+  size_t nincs = 0, nmissing = 0, nseen = 0;
+  char **missing = NULL, **seen = NULL;
   const struct entry *stack[OW_INF_MAX_INCLUDE];
   struct ow_drv_choice *c = NULL;
 
@@ -427,9 +438,20 @@ evaluate (const struct ow_inf_set *s, const struct entry *e, const struct ow_inf
       if (sec == NULL)
         goto out;
       ml = ow_inf_section (inf, sec, &nl);
-      if (ml == NULL) {
-        free (sec);
+      if (ml == NULL || strv_has (seen, nseen, sec)) {
+        free (sec);             /* each models section is looked at once */
         continue;
+      }
+      if (nseen >= OW_INF_MAX_MODELS) {
+        free (sec);
+        free (use);
+        reason = fmt ("more than %d models sections", OW_INF_MAX_MODELS);
+        goto rejected;
+      }
+      if (push (&seen, &nseen, strdup (sec)) == -1) {
+        free (sec);
+        free (use);
+        goto out;
       }
       for (size_t k = 0; k < nl && !has; k++)
         for (size_t f = 1; f < ml[k].nfields && !has; f++)
@@ -642,6 +664,7 @@ out:
   free (catpath);
   free (incs);
   ow_strv_free (missing);
+  ow_strv_free (seen);
   ow_drv_choice_free (c);
   return rc;
 }

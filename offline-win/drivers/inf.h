@@ -32,6 +32,10 @@
 #define OW_INF_MAX_INCLUDE     8           /* depth of Include= chains */
 #define OW_INF_MAX_INFS        4096        /* INFs in one selection set */
 #define OW_INF_MAX_UNSUPPORTED 200         /* lines of a choice's `unsupported` */
+#define OW_INF_MAX_MODELS      1024        /* models sections of one INF */
+#define OW_INF_MAX_FILES       4096        /* files one install section copies */
+#define OW_INF_MAX_SERVICES    256         /* services it adds */
+#define OW_INF_MAX_REG         16384       /* registry values of one service */
 
 /* ---- inf-text.c ------------------------------------------------------ */
 

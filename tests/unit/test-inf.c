@@ -727,6 +727,21 @@ test_needs_from_an_included_inf_is_installed_and_a_system_one_listed (void **sta
 }
 
 static void
+test_a_section_needing_itself_is_installed_once (void **state)
+{
+  struct ow_inf_set *set = ow_inf_set_new (exists, (void *) mini_files);
+  struct ow_drv_choice *c;
+
+  (void) state;
+  add_text (set, "a.inf", MINI_HEAD "[inst]\nNeeds=inst,inst,other\nCopyFiles=@m.sys\n"
+            "[other]\nNeeds=inst,other\nCopyFiles=@m.sys\n");
+  c = choose (set, &win11, "PCI\\VEN_AAAA&DEV_0001");
+  assert_int_equal (c->nfiles, 2);      /* [inst] once, [other] once */
+  ow_drv_choice_free (c);
+  ow_inf_set_free (set);
+}
+
+static void
 test_a_copied_file_without_source_disks_files_entry_is_rejected (void **state)
 {
   struct ow_inf_set *set = ow_inf_set_new (exists, (void *) mini_files);
@@ -855,6 +870,7 @@ main (void)
     cmocka_unit_test (test_an_inf_without_its_catalog_is_rejected),
     cmocka_unit_test (test_an_include_loop_is_rejected_with_the_chain),
     cmocka_unit_test (test_needs_from_an_included_inf_is_installed_and_a_system_one_listed),
+    cmocka_unit_test (test_a_section_needing_itself_is_installed_once),
     cmocka_unit_test (test_a_copied_file_without_source_disks_files_entry_is_rejected),
     cmocka_unit_test (test_a_copy_without_any_destination_is_rejected),
     cmocka_unit_test (test_unreadable_inf_is_listed_not_dropped),
