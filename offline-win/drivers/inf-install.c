@@ -310,6 +310,9 @@ add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
     return 0;
   if (x->c->nfiles >= OW_INF_MAX_FILES)
     return reject (x, "more than %s files to copy%s", "4096", "");
+  /* A destination is a file name: a path there would write elsewhere. */
+  if (strpbrk (dst_name, "/\\:") || strcmp (dst_name, ".") == 0 || strcmp (dst_name, "..") == 0)
+    return reject (x, "the destination file name \"%s\" is not a file name%s", dst_name, "");
   r = source_path (x, owner, src_name, &src);
   if (r == -1)
     return -1;
@@ -691,6 +694,9 @@ add_service (struct ctx *x, const char *sec, const struct ow_inf_line *l)
   memset (s, 0, sizeof *s);
   if ((s->name = strdup (l->fields[0])) == NULL)
     return nomem ();
+  /* The name becomes a key below Services: one key, not a path. */
+  if (strpbrk (s->name, "/\\") || strcmp (s->name, ".") == 0 || strcmp (s->name, "..") == 0)
+    return reject (x, "the service name \"%s\" is not a key name%s", s->name, "");
   return service_section (x, s, l->fields[2]);
 }
 

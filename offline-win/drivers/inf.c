@@ -435,12 +435,14 @@ index_strings (struct ow_inf *inf)
     if (s->strings_rank < 0)
       continue;
     for (size_t j = 0; j < s->nlines; j++)
-      if (s->lines[j].key)
-        inf->strs[k++] = (struct string_ent) {
+      if (s->lines[j].key) {
+        inf->strs[k] = (struct string_ent) {
           .key = s->lines[j].key,
           .value = s->lines[j].nfields ? s->lines[j].fields[0] : "",
           .rank = s->strings_rank, .order = k,
         };
+        k++;
+      }
   }
   inf->nstrs = k;
   qsort (inf->strs, k, sizeof *inf->strs, cmp_str);

@@ -8,8 +8,9 @@
  * Properties checked (abort = a finding):
  *   - a choice is complete: INF path, model and install sections, at
  *     least one hardware ID, every service named;
- *   - no file of a choice leaves the package or the system root: no "..",
- *     no absolute source path, a destination below the system root;
+ *   - no file of a choice leaves the package or the system root: no ".."
+ *     component, no absolute path, a destination name that is a name, a
+ *     service name that is one registry key;
  *   - a refusal sets ENOENT or another errno with a message. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,10 +38,30 @@ every_file (void *opaque, const char *package, const char *path)
   return path[0] != '/';
 }
 
+/* NULL, absolute, or with a ".." component ("10.0...16299" is a name). */
 static bool
 bad_path (const char *p)
 {
-  return p == NULL || p[0] == '/' || strstr (p, "..") != NULL;
+  if (p == NULL || p[0] == '/' || p[0] == '\\')
+    return true;
+  for (const char *c = p; *c; ) {
+    size_t n = strcspn (c, "/\\");
+
+    if (n == 2 && c[0] == '.' && c[1] == '.')
+      return true;
+    c += n;
+    if (*c)
+      c++;
+  }
+  return false;
+}
+
+/* A file or key name: no separator, not "." or "..". */
+static bool
+bad_name (const char *n)
+{
+  return n == NULL || n[0] == '\0' || strpbrk (n, "/\\") != NULL || strcmp (n, ".") == 0
+         || strcmp (n, "..") == 0;
 }
 
 static void
@@ -51,12 +72,12 @@ check_choice (const struct ow_drv_choice *c)
     abort ();
   for (size_t i = 0; i < c->nfiles; i++)
     if (bad_path (c->files[i].src) || bad_path (c->files[i].dest)
-        || c->files[i].name == NULL)
+        || bad_name (c->files[i].name))
       abort ();
   for (size_t i = 0; i < c->nservices; i++) {
-    if (c->services[i].name == NULL || c->services[i].name[0] == '\0')
+    if (bad_name (c->services[i].name))
       abort ();
-    if (c->services[i].image_path && strstr (c->services[i].image_path, ".."))
+    if (c->services[i].image_path && bad_path (c->services[i].image_path))
       abort ();
     for (size_t k = 0; k < c->services[i].nreg; k++)
       if (c->services[i].reg[k].subkey == NULL || c->services[i].reg[k].value == NULL)

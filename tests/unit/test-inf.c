@@ -776,6 +776,28 @@ test_a_copy_without_any_destination_is_rejected (void **state)
 }
 
 static void
+test_a_destination_or_service_name_with_a_path_is_rejected (void **state)
+{
+  struct ow_inf_set *set = ow_inf_set_new (exists, (void *) mini_files);
+  char **rej = NULL;
+
+  (void) state;
+  /* [files] line "dest,src": the destination names a path. */
+  add_text (set, "a.inf", MINI_HEAD "[inst]\nCopyFiles=files\n"
+            "[files]\n..\\..\\Windows\\evil.sys,m.sys\n");
+  add_text (set, "b.inf", MINI_HEAD "[inst]\nCopyFiles=@m.sys\n[inst.Services]\n"
+            "AddService=..\\Tcpip,2,svc\n[svc]\nServiceType=1\nStartType=0\n"
+            "ErrorControl=1\nServiceBinary=%12%\\m.sys\n");
+  assert_null (ow_inf_choose (set, &win11, "PCI\\VEN_AAAA&DEV_0001", &rej));
+  assert_true (strv_has (rej, "a.inf (pkg): the destination file name \"..\\..\\Windows\\evil.sys\" "
+                         "is not a file name"));
+  assert_true (strv_has (rej, "b.inf (pkg): the service name \"..\\Tcpip\" is not a key name"));
+  ow_strv_free (rej);
+  ow_inf_set_free (set);
+  ow_error_clear ();
+}
+
+static void
 test_unreadable_inf_is_listed_not_dropped (void **state)
 {
   struct ow_inf_set *set = ow_inf_set_new (exists, (void *) mini_files);
@@ -873,6 +895,7 @@ main (void)
     cmocka_unit_test (test_a_section_needing_itself_is_installed_once),
     cmocka_unit_test (test_a_copied_file_without_source_disks_files_entry_is_rejected),
     cmocka_unit_test (test_a_copy_without_any_destination_is_rejected),
+    cmocka_unit_test (test_a_destination_or_service_name_with_a_path_is_rejected),
     cmocka_unit_test (test_unreadable_inf_is_listed_not_dropped),
     cmocka_unit_test (test_addreg_types_and_unsupported_directives_in_the_service_section),
   };
