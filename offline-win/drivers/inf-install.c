@@ -154,7 +154,8 @@ ow_inf_dirid (unsigned long dirid, const char *store_dir)
   }
 }
 
-/* "a\\b/./c" -> "a/b/c" appended to OUT; ".." refused. */
+/* "a\\b/./c" -> "a/b/c" appended to OUT; 1 (refused) for a ".." or a
+ * component with ':'. */
 static int
 append_rel (char **out, const char *rel)
 {
@@ -170,7 +171,8 @@ append_rel (char **out, const char *rel)
 
     if (strcmp (tok, ".") == 0)
       continue;
-    if (strcmp (tok, "..") == 0) {
+    /* ".." leaves the folder; a ':' is a drive or an NTFS stream. */
+    if (strcmp (tok, "..") == 0 || strchr (tok, ':')) {
       free (r);
       return 1;
     }
@@ -241,7 +243,7 @@ dest_dir (struct ctx *x, const struct ow_inf *owner, const char *sec, const char
 
     if (r != 0) {
       free (d);
-      *bad = r == 1 ? "a destination subdirectory with '..'" : "out of memory";
+      *bad = r == 1 ? "a destination subdirectory with '..' or ':'" : "out of memory";
       return NULL;
     }
   }
@@ -328,7 +330,7 @@ add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
     free (src);
     if (strcmp (bad, "out of memory") == 0)
       return -1;
-    if (strncmp (bad, "no [", 4) == 0)
+    if (strncmp (bad, "no [", 4) == 0 || strncmp (bad, "a destination subdirectory", 26) == 0)
       return reject (x, "the copy of %s has %s", dst_name, bad);
     if (asprintf (&where, "copy of %s not applied: %s", dst_name, bad) < 0)
       return nomem ();

@@ -73,7 +73,7 @@ ow_inf_set_add (struct ow_inf_set *s, const char *package, const char *path,
                 const void *buf, size_t len)
 {
   struct entry *e, *p;
-  const char *base = strrchr (path, '/');
+  const char *base = strrchr (path, '/'), *bs;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned mdlen = 0;
 
@@ -86,6 +86,8 @@ ow_inf_set_add (struct ow_inf_set *s, const char *package, const char *path,
   e = &p[s->n];
   memset (e, 0, sizeof *e);
   base = base ? base + 1 : path;
+  if ((bs = strrchr (base, '\\')) != NULL)
+    base = bs + 1;
   e->package = strdup (package);
   e->path = strdup (path);
   e->name = strdup (base);

@@ -794,6 +794,15 @@ test_a_destination_or_service_name_with_a_path_is_rejected (void **state)
   assert_true (strv_has (rej, "b.inf (pkg): the service name \"..\\Tcpip\" is not a key name"));
   ow_strv_free (rej);
   ow_inf_set_free (set);
+  /* A destination subdirectory that climbs out. */
+  set = ow_inf_set_new (exists, (void *) mini_files);
+  add_text (set, "c.inf", MINI_HEAD "[inst]\nCopyFiles=files\n[files]\nm.sys\n"
+            "[DestinationDirs]\nfiles=12,..\\..\\Users\n");
+  assert_null (ow_inf_choose (set, &win11, "PCI\\VEN_AAAA&DEV_0001", &rej));
+  assert_true (strv_has (rej, "c.inf (pkg): the copy of m.sys has a destination subdirectory "
+                         "with '..' or ':'"));
+  ow_strv_free (rej);
+  ow_inf_set_free (set);
   ow_error_clear ();
 }
 
