@@ -727,6 +727,42 @@ test_needs_from_an_included_inf_is_installed_and_a_system_one_listed (void **sta
 }
 
 static void
+test_product_type_decorations_pick_workstation_or_server_models (void **state)
+{
+  struct ow_inf_set *set = ow_inf_set_new (exists, (void *) mini_files);
+  struct ow_drv_choice *c;
+  static const struct ow_inf_image server = { "amd64", 10, 0, 20348, 3 };
+  static const struct ow_inf_image old_x86 = { "x86", 6, 1, 7601, 1 };
+
+  (void) state;
+  add_text (set, "a.inf",
+            "[Version]\nSignature=\"$Windows NT$\"\nClass=Net\nCatalogFile=m.cat\n"
+            "[Manufacturer]\nM=M,NTamd64.10.0.1,NTamd64.10.0.3,NTamd64.6.1,NTx86.10.0\n"
+            "[M.NTamd64.10.0.1]\nd=ws,PCI\\VEN_AAAA&DEV_0001\n"
+            "[M.NTamd64.10.0.3]\nd=srv,PCI\\VEN_AAAA&DEV_0001\n"
+            "[M.NTamd64.6.1]\nd=old,PCI\\VEN_AAAA&DEV_0001\n"
+            "[M.NTx86.10.0]\nd=ws,PCI\\VEN_AAAA&DEV_0001\n"
+            "[M]\nd=base,PCI\\VEN_AAAA&DEV_0001\n"
+            "[ws]\n[srv]\n[old]\n[base]\n");
+  c = choose (set, &win11, "PCI\\VEN_AAAA&DEV_0001");
+  assert_string_equal (c->model_section, "M.NTamd64.10.0.1");
+  assert_string_equal (c->install_section, "ws");
+  ow_drv_choice_free (c);
+  c = choose (set, &server, "PCI\\VEN_AAAA&DEV_0001");
+  assert_string_equal (c->model_section, "M.NTamd64.10.0.3");
+  ow_drv_choice_free (c);
+  c = choose (set, &win2012r2, "PCI\\VEN_AAAA&DEV_0001");
+  assert_string_equal (c->model_section, "M.NTamd64.6.1");
+  ow_drv_choice_free (c);
+  /* x86 Windows 7: NTx86.10.0 is newer, the undecorated section applies. */
+  c = choose (set, &old_x86, "PCI\\VEN_AAAA&DEV_0001");
+  assert_string_equal (c->model_section, "M");
+  assert_string_equal (c->install_section, "base");
+  ow_drv_choice_free (c);
+  ow_inf_set_free (set);
+}
+
+static void
 test_a_section_needing_itself_is_installed_once (void **state)
 {
   struct ow_inf_set *set = ow_inf_set_new (exists, (void *) mini_files);
@@ -901,6 +937,7 @@ main (void)
     cmocka_unit_test (test_an_inf_without_its_catalog_is_rejected),
     cmocka_unit_test (test_an_include_loop_is_rejected_with_the_chain),
     cmocka_unit_test (test_needs_from_an_included_inf_is_installed_and_a_system_one_listed),
+    cmocka_unit_test (test_product_type_decorations_pick_workstation_or_server_models),
     cmocka_unit_test (test_a_section_needing_itself_is_installed_once),
     cmocka_unit_test (test_a_copied_file_without_source_disks_files_entry_is_rejected),
     cmocka_unit_test (test_a_copy_without_any_destination_is_rejected),
