@@ -16,23 +16,6 @@
 #include "internal.h"
 #include "inf.h"
 
-/* FLG_ADDREG_* (setupapi.h, "INF AddReg Directive"). */
-#define FLG_ADDREG_BINVALUETYPE  0x00000001u
-#define FLG_ADDREG_NOCLOBBER     0x00000002u
-#define FLG_ADDREG_DELVAL        0x00000004u
-#define FLG_ADDREG_APPEND        0x00000008u
-#define FLG_ADDREG_KEYONLY       0x00000010u
-#define FLG_ADDREG_OVERWRITEONLY 0x00000020u
-#define FLG_ADDREG_64BITKEY      0x00001000u
-#define FLG_ADDREG_KEYONLY_COMMON 0x00002000u
-#define FLG_ADDREG_32BITKEY      0x00004000u
-#define FLG_ADDREG_TYPE_MASK     0xFFFF0001u
-#define FLG_ADDREG_TYPE_SZ       0x00000000u
-#define FLG_ADDREG_TYPE_MULTI_SZ 0x00010000u
-#define FLG_ADDREG_TYPE_EXPAND_SZ 0x00020000u
-#define FLG_ADDREG_TYPE_DWORD    0x00010001u
-#define FLG_ADDREG_TYPE_NONE     0x00020001u
-
 /* Everything one install pass needs. */
 struct ctx {
   const struct ow_inf *inf;
@@ -108,23 +91,6 @@ reject (struct ctx *x, const char *fmt, const char *a, const char *b)
     *x->reason = NULL;
     return nomem ();
   }
-  return 0;
-}
-
-/* A number as INFs write them: 0x hex or decimal. */
-static int
-parse_num (const char *s, unsigned long *v)
-{
-  char *end;
-
-  while (*s == ' ' || *s == '\t')
-    s++;
-  if (*s == '\0' || *s == '-')
-    return -1;
-  errno = 0;
-  *v = strtoul (s, &end, 0);
-  if (errno || *end != '\0' || *v > UINT32_MAX)
-    return -1;
   return 0;
 }
 
@@ -223,7 +189,7 @@ dest_dir (struct ctx *x, const struct ow_inf *owner, const char *sec, const char
     *bad = "no [DestinationDirs] entry and no DefaultDestDir";
     return NULL;
   }
-  if (hit->nfields == 0 || parse_num (hit->fields[0], &dirid) == -1) {
+  if (hit->nfields == 0 || ow_inf_number (hit->fields[0], &dirid) == -1) {
     *bad = "a DestinationDirs entry that is not a DIRID number";
     return NULL;
   }
@@ -393,148 +359,6 @@ copy_files (struct ctx *x, const struct ow_inf_line *dl)
 /* ---- AddReg (service key) ---------------------------------------------------- */
 
 static int
-hexbytes (const struct ow_inf_line *l, size_t from, void **data, size_t *len)
-{
-  uint8_t *b = malloc (l->nfields > from ? l->nfields - from : 1);
-  size_t n = 0;
-
-  if (b == NULL)
-    return nomem ();
-  for (size_t i = from; i < l->nfields; i++) {
-    char *end;
-    unsigned long v;
-
-    if (l->fields[i][0] == '\0')
-      continue;
-    errno = 0;
-    v = strtoul (l->fields[i], &end, 16);
-    if (errno || *end || v > 0xFF) {
-      free (b);
-      return 1;
-    }
-    b[n++] = (uint8_t) v;
-  }
-  *data = b;
-  *len = n;
-  return 0;
-}
-
-/* One AddReg line into the service's values.  0 done, 1 not supported
- * (*WHY), -1 error. */
-static int
-reg_line (struct ow_drv_service *svc, const struct ow_inf_line *l, const char **why)
-{
-  const char *root = l->nfields > 0 ? l->fields[0] : "";
-  const char *subkey = l->nfields > 1 ? l->fields[1] : "";
-  const char *value = l->nfields > 2 ? l->fields[2] : "";
-  unsigned long flags = 0;
-  struct ow_drv_reg r = { 0 }, *p;
-  uint32_t type;
-  int rc;
-
-  if (l->key) {
-    *why = "not an AddReg line";
-    return 1;
-  }
-  if (strcasecmp (root, "HKR") != 0) {
-    *why = "a root other than HKR (the service key)";
-    return 1;
-  }
-  if (l->nfields > 3 && l->fields[3][0] && parse_num (l->fields[3], &flags) == -1) {
-    *why = "flags that are not a number";
-    return 1;
-  }
-  if (flags & (FLG_ADDREG_DELVAL | FLG_ADDREG_APPEND | FLG_ADDREG_OVERWRITEONLY
-               | FLG_ADDREG_KEYONLY_COMMON)) {
-    *why = "FLG_ADDREG_DELVAL/APPEND/OVERWRITEONLY/KEYONLY_COMMON";
-    return 1;
-  }
-  if (flags & FLG_ADDREG_KEYONLY) {
-    /* The key is created by its values; an empty key alone is listed. */
-    for (size_t i = 0; i < svc->nreg; i++)
-      if (strcasecmp (svc->reg[i].subkey, subkey) == 0)
-        return 0;
-    *why = "FLG_ADDREG_KEYONLY (an empty key)";
-    return 1;
-  }
-  switch (flags & FLG_ADDREG_TYPE_MASK) {
-  case FLG_ADDREG_TYPE_SZ:
-  case FLG_ADDREG_TYPE_EXPAND_SZ:
-    type = (flags & FLG_ADDREG_TYPE_MASK) == FLG_ADDREG_TYPE_SZ ? OW_REG_SZ : OW_REG_EXPAND_SZ;
-    r.data = ow_reg_encode_sz (l->nfields > 4 ? l->fields[4] : "", &r.len);
-    if (r.data == NULL) {
-      *why = "a string that is not valid UTF-8";
-      return 1;
-    }
-    break;
-  case FLG_ADDREG_TYPE_MULTI_SZ: {
-    const char *const *strs = (const char *const *) (l->nfields > 4 ? l->fields + 4 : NULL);
-
-    type = OW_REG_MULTI_SZ;
-    r.data = ow_reg_encode_multi_sz (strs, l->nfields > 4 ? l->nfields - 4 : 0, &r.len);
-    if (r.data == NULL) {
-      *why = "a string that is not valid UTF-8";
-      return 1;
-    }
-    break;
-  }
-  case FLG_ADDREG_TYPE_DWORD: {
-    unsigned long v;
-
-    type = OW_REG_DWORD;
-    if (l->nfields < 5 || parse_num (l->fields[4], &v) == -1) {
-      *why = "a REG_DWORD value that is not one number";
-      return 1;
-    }
-    r.data = malloc (4);
-    if (r.data == NULL)
-      return nomem ();
-    ow_reg_encode_dword ((uint32_t) v, r.data);
-    r.len = 4;
-    break;
-  }
-  case FLG_ADDREG_TYPE_NONE:
-    type = OW_REG_NONE;
-    break;
-  default:
-    if (!(flags & FLG_ADDREG_BINVALUETYPE)) {
-      *why = "an unknown value type";
-      return 1;
-    }
-    /* 0x1 REG_BINARY, or (type << 16) | 1: bytes of that type. */
-    type = (flags >> 16) ? (uint32_t) (flags >> 16) : OW_REG_BINARY;
-    rc = hexbytes (l, 4, &r.data, &r.len);
-    if (rc == -1)
-      return -1;
-    if (rc == 1) {
-      *why = "binary data that is not hex bytes";
-      return 1;
-    }
-  }
-  if (svc->nreg >= OW_INF_MAX_REG) {
-    free (r.data);
-    *why = "more registry values than the limit";
-    return 1;
-  }
-  r.type = type;
-  r.flags = (uint32_t) flags;
-  r.subkey = strdup (subkey);
-  r.value = strdup (value);
-  p = realloc (svc->reg, (svc->nreg + 1) * sizeof *p);
-  if (r.subkey == NULL || r.value == NULL || p == NULL) {
-    free (r.subkey);
-    free (r.value);
-    free (r.data);
-    if (p)
-      svc->reg = p;
-    return nomem ();
-  }
-  svc->reg = p;
-  p[svc->nreg++] = r;
-  return 0;
-}
-
-static int
 add_reg_sections (struct ctx *x, struct ow_drv_service *svc, const struct ow_inf_line *dl)
 {
   for (size_t i = 0; i < dl->nfields && svc->nreg < OW_INF_MAX_REG; i++) {
@@ -552,7 +376,7 @@ add_reg_sections (struct ctx *x, struct ow_drv_service *svc, const struct ow_inf
     }
     for (size_t k = 0; k < n; k++) {
       const char *why = NULL;
-      int r = reg_line (svc, &l[k], &why);
+      int r = ow_inf_addreg_line (svc, &l[k], &why);
 
       if (r == -1)
         return -1;
@@ -578,7 +402,7 @@ image_path (struct ctx *x, const char *bin)
   num = strndup (bin + 1, (size_t) (close - bin - 1));
   if (num == NULL)
     return NULL;
-  if (parse_num (num, &dirid) == -1 || (base = ow_inf_dirid (dirid, x->store_dir)) == NULL) {
+  if (ow_inf_number (num, &dirid) == -1 || (base = ow_inf_dirid (dirid, x->store_dir)) == NULL) {
     free (num);
     return NULL;
   }
@@ -636,7 +460,7 @@ service_section (struct ctx *x, struct ow_drv_service *svc, const char *secname)
     }
     else if (strcasecmp (k, "ServiceType") == 0 || strcasecmp (k, "StartType") == 0
              || strcasecmp (k, "ErrorControl") == 0) {
-      if (parse_num (v, &num) == -1)
+      if (ow_inf_number (v, &num) == -1)
         return reject (x, "[%s] %s is not a number", secname, k);
       if (strcasecmp (k, "ServiceType") == 0)
         svc->type = (uint32_t) num, have_type = true;

@@ -21,190 +21,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "internal.h"
 #include "inf.h"
-
-struct entry {
-  char *package, *path, *name, *dir;
-  struct ow_inf *inf;     /* NULL: ERROR says why */
-  char *error;
-  char hash[17];          /* 16 hex digits of the INF bytes' SHA-256 */
-};
-
-struct ow_inf_set {
-  struct entry *e;
-  size_t n;
-  ow_inf_exists_fn exists;
-  void *opaque;
-};
-
-struct ow_inf_set *
-ow_inf_set_new (ow_inf_exists_fn exists, void *opaque)
-{
-  struct ow_inf_set *s = calloc (1, sizeof *s);
-
-  if (s == NULL) {
-    ow_err (ENOMEM, "INF set: out of memory");
-    return NULL;
-  }
-  s->exists = exists;
-  s->opaque = opaque;
-  return s;
-}
-
-void
-ow_inf_set_free (struct ow_inf_set *s)
-{
-  if (s == NULL)
-    return;
-  for (size_t i = 0; i < s->n; i++) {
-    free (s->e[i].package); free (s->e[i].path); free (s->e[i].name);
-    free (s->e[i].dir); free (s->e[i].error);
-    ow_inf_free (s->e[i].inf);
-  }
-  free (s->e);
-  free (s);
-}
-
-int
-ow_inf_set_add (struct ow_inf_set *s, const char *package, const char *path,
-                const void *buf, size_t len)
-{
-  struct entry *e, *p;
-  const char *base = strrchr (path, '/'), *bs;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned mdlen = 0;
-
-  if (s->n >= OW_INF_MAX_INFS)
-    return ow_err (E2BIG, "more than %d INF files in the driver packages", OW_INF_MAX_INFS);
-  p = realloc (s->e, (s->n + 1) * sizeof *p);
-  if (p == NULL)
-    return ow_err (ENOMEM, "INF set: out of memory");
-  s->e = p;
-  e = &p[s->n];
-  memset (e, 0, sizeof *e);
-  base = base ? base + 1 : path;
-  if ((bs = strrchr (base, '\\')) != NULL)
-    base = bs + 1;
-  e->package = strdup (package);
-  e->path = strdup (path);
-  e->name = strdup (base);
-  e->dir = strndup (path, (size_t) (base - path));
-  if (!e->package || !e->path || !e->name || !e->dir)
-    goto nomem;
-  for (char *c = e->name; *c; c++)
-    *c = (char) tolower ((unsigned char) *c);
-  if (EVP_Digest (buf, len, md, &mdlen, EVP_sha256 (), NULL) != 1 || mdlen < 8)
-    goto nomem;
-  for (int i = 0; i < 8; i++)
-    snprintf (e->hash + 2 * i, 3, "%02x", md[i]);
-  e->inf = ow_inf_parse (path, buf, len);
-  if (e->inf == NULL) {
-    if (errno == ENOMEM && strstr (ow_error_message (), "out of memory"))
-      goto nomem;
-    e->error = strdup (ow_error_message ());
-    ow_error_clear ();
-    if (e->error == NULL)
-      goto nomem;
-  }
-  s->n++;
-  return 0;
-nomem:
-  free (e->package); free (e->path); free (e->name); free (e->dir);
-  return ow_err (ENOMEM, "INF set: out of memory");
-}
-
-/* ---- decorations ----------------------------------------------------------- */
-
-int
-ow_inf_parse_target (const char *d, struct ow_inf_target *t)
-{
-  static const char *const arches[] = { "amd64", "arm64", "x86", "arm", "ia64" };
-  unsigned *num[] = { &t->major, &t->minor, &t->product_type, &t->suite, &t->build };
-  const char *p = d;
-
-  memset (t, 0, sizeof *t);
-  if (strncasecmp (p, "NT", 2) != 0)
-    return -1;
-  p += 2;
-  for (size_t i = 0; i < sizeof arches / sizeof *arches; i++)
-    if (strncasecmp (p, arches[i], strlen (arches[i])) == 0) {
-      strcpy (t->arch, arches[i]);
-      p += strlen (arches[i]);
-      break;
-    }
-  for (size_t i = 0; *p && i < sizeof num / sizeof *num; i++) {
-    char *end;
-    unsigned long v;
-
-    if (*p != '.')
-      return -1;
-    p++;
-    if (*p == '.' || *p == '\0')
-      continue;                 /* an empty field: any */
-    if (!isdigit ((unsigned char) *p))
-      return -1;
-    errno = 0;
-    v = strtoul (p, &end, 0);   /* SuiteMask may be 0x... */
-    if (errno || v > UINT32_MAX)
-      return -1;
-    *num[i] = (unsigned) v;
-    p = end;
-  }
-  return *p ? -1 : 0;
-}
-
-/* NULL if T applies to IMG, else why not (static text). */
-static const char *
-target_misfit (const struct ow_inf_target *t, const struct ow_inf_image *img)
-{
-  if (t->arch[0] ? strcasecmp (t->arch, img->arch) != 0 : strcmp (img->arch, "x86") != 0)
-    return "another architecture";
-  if (t->major > img->major || (t->major == img->major && t->minor > img->minor))
-    return "a newer Windows version";
-  if (t->build && (t->major < img->major || t->minor < img->minor
-                   ? false : t->build > img->build))
-    return "a newer Windows build";
-  if (t->product_type && t->product_type != img->product_type)
-    return "another product type";
-  if (t->suite)
-    return "a SuiteMask (the image's suite is not read offline)";
-  return NULL;
-}
-
-static int
-target_cmp (const struct ow_inf_target *a, const struct ow_inf_target *b)
-{
-  unsigned ka[] = { a->major, a->minor, a->build, a->product_type != 0, a->arch[0] != 0 };
-  unsigned kb[] = { b->major, b->minor, b->build, b->product_type != 0, b->arch[0] != 0 };
-
-  for (size_t i = 0; i < sizeof ka / sizeof *ka; i++)
-    if (ka[i] != kb[i])
-      return ka[i] < kb[i] ? -1 : 1;
-  return 0;
-}
-
-/* ---- IDs ------------------------------------------------------------------- */
-
-int
-ow_inf_hwid_match (const char *inf_id, const char *needed)
-{
-  size_t a = strlen (inf_id), b = strlen (needed);
-
-  if (a == b)
-    return strcasecmp (inf_id, needed) == 0 ? 2 : 0;
-  if (a > b)
-    return strncasecmp (inf_id, needed, b) == 0 && inf_id[b] == '&';
-  return strncasecmp (inf_id, needed, a) == 0 && needed[a] == '&';
-}
 
 /* ---- one candidate ------------------------------------------------------------ */
 
 struct cand {
   struct ow_drv_choice *c;
-  const struct entry *e;
+  const struct ow_inf_entry *e;
   bool compat;            /* matched a compatible ID (not the first) */
   int level;              /* 2 equal, 1 prefix */
   long date;              /* yyyymmdd */
@@ -298,375 +122,341 @@ driver_ver (const struct ow_inf *inf)
   return strdup ("");
 }
 
-/* Entries of the same package named NAME (case-insensitive file name),
- * the one in DIR first.  NULL if none. */
-static const struct entry *
-find_include (const struct ow_inf_set *s, const struct entry *from, const char *name)
+/* The model line chosen in an INF for one hardware ID (steps 1 and 2). */
+struct pick {
+  const struct ow_inf_line *line;
+  char *section;          /* the models section it is in */
+  struct ow_inf_target t; /* that section's decoration */
+  bool compat;            /* the ID matched is not the first of the line */
+  int level;              /* 2 equal, 1 more or less specific */
+  bool listed;            /* some models section lists the ID */
+  char *why_not;          /* why a section listing it is not used */
+  char **seen;            /* models sections looked at */
+  size_t nseen;
+};
+
+static void
+pick_free (struct pick *p)
 {
-  const struct entry *hit = NULL;
-  const char *base = strrchr (name, '\\');
-
-  base = base ? base + 1 : name;
-  for (size_t i = 0; i < s->n; i++) {
-    const struct entry *e = &s->e[i];
-
-    if (strcmp (e->package, from->package) != 0 || strcasecmp (e->name, base) != 0)
-      continue;
-    if (strcmp (e->dir, from->dir) == 0)
-      return e;
-    if (hit == NULL)
-      hit = e;
-  }
-  return hit;
+  free (p->section);
+  free (p->why_not);
+  ow_strv_free (p->seen);
 }
 
-/* Include= chains of E: every INF reached goes to INCS; a loop or a
- * too deep chain sets *WHY; a name not in the package goes to MISSING. */
+/* Of manufacturer line M's models sections, the one used on IMG (the
+ * highest decoration that applies), in *USE (NULL: none applies).  Each
+ * models section is looked at once.  0 or -1; 2 with *REASON: too many. */
 static int
-includes (const struct ow_inf_set *s, const struct entry *e, const struct entry **stack,
-          size_t depth, const struct ow_inf ***incs, size_t *nincs,
-          char ***missing, size_t *nmissing, char **why)
+models_for_line (const struct ow_inf *inf, const struct ow_inf_line *m,
+                 const struct ow_inf_image *img, const char *hwid, struct pick *p,
+                 char **use, struct ow_inf_target *use_t, char **reason)
 {
-  if (depth >= OW_INF_MAX_INCLUDE) {
-    *why = fmt ("Include= chains deeper than %d", OW_INF_MAX_INCLUDE);
-    return *why ? 0 : nomem ();
-  }
-  stack[depth] = e;
-  for (size_t k = 0; k < ow_inf_nsections (e->inf) && *why == NULL; k++) {
-    size_t n;
-    const struct ow_inf_line *l = ow_inf_section (e->inf, ow_inf_section_name (e->inf, k), &n);
+  const char *base = m->nfields ? m->fields[0] : (m->key ? m->key : "");
+  size_t last = m->key ? m->nfields : 0;
 
-    for (size_t i = 0; i < n && *why == NULL; i++) {
-      if (l[i].key == NULL || strcasecmp (l[i].key, "Include") != 0)
-        continue;
-      for (size_t f = 0; f < l[i].nfields && *why == NULL; f++) {
-        const struct entry *inc;
-        bool seen = false;
+  *use = NULL;
+  if (*base == '\0')
+    return 0;
+  /* Each decoration, then the undecorated base section (it applies to
+   * x86 only: "INF Manufacturer Section"; a decoration ranks above it). */
+  for (size_t d = m->key ? 1 : 0; d <= last; d++) {
+    struct ow_inf_target t = { .arch = "" };
+    const struct ow_inf_line *ml;
+    const char *misfit;
+    bool has = false;
+    size_t nl;
+    char *sec;
 
-        if (l[i].fields[f][0] == '\0')
-          continue;
-        inc = find_include (s, e, l[i].fields[f]);
-        if (inc == NULL || inc->inf == NULL) {
-          if (*nmissing < OW_INF_MAX_UNSUPPORTED && push (missing, nmissing, fmt ("%s: Include=%s: not in the package (pnputil "
-                                            "reads it at first boot)", e->path,
-                                            l[i].fields[f])) == -1)
-            return -1;
-          continue;
-        }
-        for (size_t d = 0; d <= depth; d++)
-          if (stack[d] == inc) {
-            /* The loop, spelled out: a.inf -> b.inf -> a.inf. */
-            char *path = strdup ("");
-
-            for (size_t j = d; path && j <= depth; j++) {
-              char *np = fmt ("%s%s -> ", path, stack[j]->name);
-              free (path);
-              path = np;
-            }
-            *why = path ? fmt ("an Include loop: %s%s", path, inc->name) : NULL;
-            free (path);
-            return *why ? 0 : nomem ();
-          }
-        for (size_t j = 0; j < *nincs; j++)
-          seen |= (*incs)[j] == inc->inf;
-        /* (An INF seen already was searched whole: any loop through it
-         * was found then.) */
-        if (!seen) {
-          const struct ow_inf **p = realloc (*incs, (*nincs + 1) * sizeof *p);
-
-          if (p == NULL)
-            return nomem ();
-          *incs = p;
-          p[(*nincs)++] = inc->inf;
-          if (includes (s, inc, stack, depth + 1, incs, nincs, missing, nmissing, why) == -1)
-            return -1;
-        }
-      }
+    if (d < last && ow_inf_parse_target (m->fields[d], &t) == -1)
+      continue;
+    sec = d < last ? fmt ("%s.%s", base, m->fields[d]) : strdup (base);
+    if (sec == NULL)
+      return nomem ();
+    ml = ow_inf_section (inf, sec, &nl);
+    if (ml == NULL || strv_has (p->seen, p->nseen, sec)) {
+      free (sec);
+      continue;
     }
+    if (p->nseen >= OW_INF_MAX_MODELS) {
+      free (sec);
+      *reason = fmt ("more than %d models sections", OW_INF_MAX_MODELS);
+      return *reason ? 2 : nomem ();
+    }
+    if (push (&p->seen, &p->nseen, strdup (sec)) == -1) {
+      free (sec);
+      return -1;
+    }
+    for (size_t k = 0; k < nl && !has; k++)
+      for (size_t f = 1; f < ml[k].nfields && !has; f++)
+        has = ow_inf_hwid_match (ml[k].fields[f], hwid) > 0;
+    p->listed |= has;
+    misfit = ow_inf_target_misfit (&t, img);
+    if (misfit) {
+      if (has && p->why_not == NULL)
+        p->why_not = fmt ("[%s] lists the ID but is for %s", sec, misfit);
+      free (sec);
+    }
+    else if (*use == NULL || ow_inf_target_cmp (&t, use_t) > 0) {
+      free (*use);
+      *use = sec;
+      *use_t = t;
+    }
+    else
+      free (sec);
   }
   return 0;
 }
 
-/* Look at one INF for HWID: 0 it does not list the ID (nothing added),
- * 1 candidate *CAND filled, 2 rejected (line pushed to REJ). */
+/* The best line for HWID in models section USE into P. */
 static int
-evaluate (const struct ow_inf_set *s, const struct entry *e, const struct ow_inf_image *img,
-          const char *hwid, struct cand *cand, char ***rej, size_t *nrej)
+best_line_in (const struct ow_inf *inf, const char *use, const struct ow_inf_target *use_t,
+              const char *hwid, struct pick *p)
 {
-  const struct ow_inf *inf = e->inf;
+  size_t nl;
+  const struct ow_inf_line *ml = ow_inf_section (inf, use, &nl);
+  bool found = false;
+
+  for (size_t k = 0; k < nl; k++)
+    for (size_t f = 1; f < ml[k].nfields; f++) {
+      int lv = ow_inf_hwid_match (ml[k].fields[f], hwid);
+      bool cp = f > 1;
+
+      if (lv == 0)
+        continue;
+      found = true;
+      if (p->line == NULL || (p->compat && !cp) || (p->compat == cp && lv > p->level)) {
+        p->line = &ml[k];
+        p->compat = cp;
+        p->level = lv;
+        free (p->section);
+        if ((p->section = strdup (use)) == NULL)
+          return nomem ();
+        p->t = *use_t;
+      }
+    }
+  if (!found && p->listed && p->why_not == NULL)
+    p->why_not = fmt ("[%s], the models section for this image, does not list the ID", use);
+  return 0;
+}
+
+/* Steps 1 and 2: 0 the INF does not list HWID, 1 P->line chosen, 2 not
+ * usable (*REASON), -1 error. */
+static int
+pick_model (const struct ow_inf *inf, const struct ow_inf_image *img, const char *hwid,
+            struct pick *p, char **reason)
+{
   size_t nm;
   const struct ow_inf_line *mfr = ow_inf_section (inf, "Manufacturer", &nm);
-  const struct ow_inf_line *best_line = NULL;
-  char *best_models = NULL, *why_not = NULL, *reason = NULL, *install = NULL;
-  struct ow_inf_target best_t = { .arch = "" };
-  const char *catalog = NULL;
-  char key[64], *store = NULL, *catpath = NULL;
-  bool listed = false, compat = false;
-  int level = 0, rc = -1;
-  const struct ow_inf **incs = NULL;
-  size_t nincs = 0, nmissing = 0, nseen = 0;
-  char **missing = NULL, **seen = NULL;
-  const struct entry *stack[OW_INF_MAX_INCLUDE];
-  struct ow_drv_choice *c = NULL;
 
-  /* Steps 1 and 2: per manufacturer line, the best decoration. */
   for (size_t i = 0; i < nm; i++) {
-    const struct ow_inf_line *m = &mfr[i];
-    const char *base = m->nfields ? m->fields[0] : (m->key ? m->key : "");
-    char *use = NULL;
     struct ow_inf_target use_t;
+    char *use = NULL;
+    int r = models_for_line (inf, &mfr[i], img, hwid, p, &use, &use_t, reason);
 
-    if (*base == '\0')
-      continue;
-    /* Each decoration, then the undecorated base section (it applies to
-     * x86 only: "INF Manufacturer Section"; a decoration ranks above it). */
-    for (size_t d = m->key ? 1 : 0; d <= (m->key ? m->nfields : 0); d++) {
-      char *sec;
-      struct ow_inf_target t;
-      const char *misfit;
-      size_t nl;
-      const struct ow_inf_line *ml;
-      bool has = false;
-
-      if (d == (m->key ? m->nfields : 0)) {
-        memset (&t, 0, sizeof t);
-        sec = strdup (base);
-      }
-      else {
-        if (ow_inf_parse_target (m->fields[d], &t) == -1)
-          continue;
-        sec = fmt ("%s.%s", base, m->fields[d]);
-      }
-      if (sec == NULL)
-        goto out;
-      ml = ow_inf_section (inf, sec, &nl);
-      if (ml == NULL || strv_has (seen, nseen, sec)) {
-        free (sec);             /* each models section is looked at once */
-        continue;
-      }
-      if (nseen >= OW_INF_MAX_MODELS) {
-        free (sec);
-        free (use);
-        reason = fmt ("more than %d models sections", OW_INF_MAX_MODELS);
-        goto rejected;
-      }
-      if (push (&seen, &nseen, strdup (sec)) == -1) {
-        free (sec);
-        free (use);
-        goto out;
-      }
-      for (size_t k = 0; k < nl && !has; k++)
-        for (size_t f = 1; f < ml[k].nfields && !has; f++)
-          has = ow_inf_hwid_match (ml[k].fields[f], hwid) > 0;
-      listed |= has;
-      misfit = target_misfit (&t, img);
-      if (misfit) {
-        if (has && why_not == NULL)
-          why_not = fmt ("[%s] lists the ID but is for %s", sec, misfit);
-        free (sec);
-        continue;
-      }
-      if (use == NULL || target_cmp (&t, &use_t) > 0) {
-        free (use);
-        use = sec;
-        use_t = t;
-      }
-      else
-        free (sec);
-    }
-    if (use == NULL)
-      continue;
-    /* The model lines of the section used. */
-    {
-      size_t nl;
-      const struct ow_inf_line *ml = ow_inf_section (inf, use, &nl);
-      bool found = false;
-
-      for (size_t k = 0; k < nl; k++)
-        for (size_t f = 1; f < ml[k].nfields; f++) {
-          int lv = ow_inf_hwid_match (ml[k].fields[f], hwid);
-          bool cp = f > 1;
-
-          if (lv == 0)
-            continue;
-          found = true;
-          if (best_line == NULL || (compat && !cp) || (compat == cp && lv > level)) {
-            best_line = &ml[k];
-            compat = cp;
-            level = lv;
-            free (best_models);
-            best_models = strdup (use);
-            best_t = use_t;
-            if (best_models == NULL) {
-              free (use);
-              goto nomem_out;
-            }
-          }
-        }
-      if (!found && listed && why_not == NULL)
-        why_not = fmt ("[%s], the models section for this image, does not list the ID", use);
-    }
+    if (r == 0 && use)
+      r = best_line_in (inf, use, &use_t, hwid, p);
     free (use);
+    if (r != 0)
+      return r;
   }
-  if (!listed) {
-    rc = 0;
-    goto out;
+  if (!p->listed)
+    return 0;
+  if (p->line == NULL) {
+    *reason = p->why_not ? p->why_not : strdup ("no models section applies to the image");
+    p->why_not = NULL;
+    return *reason ? 2 : nomem ();
   }
-  if (best_line == NULL) {
-    reason = why_not ? why_not : strdup ("no models section applies to the image");
-    why_not = NULL;
-    goto rejected;
+  if (p->line->nfields == 0 || p->line->fields[0][0] == '\0') {
+    *reason = fmt ("the model line (line %u) names no install section", p->line->lineno);
+    return *reason ? 2 : nomem ();
   }
-  if (best_line->nfields == 0 || best_line->fields[0][0] == '\0') {
-    reason = fmt ("the model line (line %u) names no install section", best_line->lineno);
-    goto rejected;
-  }
-  /* Step 3: the decorated install section. */
-  {
+  return 1;
+}
+
+/* Step 3: <name>.NT<arch>, else <name>.NT, else <name>; NULL with *REASON
+ * if none exists (or out of memory, *REASON NULL). */
+static char *
+install_section (const struct ow_inf *inf, const char *name, const char *arch, char **reason)
+{
+  for (int k = 0; k < 3; k++) {
+    char *s = k == 0 ? fmt ("%s.NT%s", name, arch) : k == 1 ? fmt ("%s.NT", name) : strdup (name);
     size_t n;
 
-    for (int k = 0; k < 3 && install == NULL; k++) {
-      char *name = k == 0 ? fmt ("%s.NT%s", best_line->fields[0], img->arch)
-                 : k == 1 ? fmt ("%s.NT", best_line->fields[0]) : strdup (best_line->fields[0]);
+    if (s == NULL) {
+      nomem ();
+      return NULL;
+    }
+    if (ow_inf_section (inf, s, &n))
+      return s;
+    free (s);
+  }
+  *reason = fmt ("the install section [%s] does not exist", name);
+  return NULL;
+}
 
-      if (name == NULL)
-        goto nomem_out;
-      if (ow_inf_section (inf, name, &n))
-        install = name;
-      else
-        free (name);
-    }
-    if (install == NULL) {
-      reason = fmt ("the install section [%s] does not exist", best_line->fields[0]);
-      goto rejected;
-    }
+/* Step 4's catalog: CatalogFile.NT<arch>, .NT, plain; present in the
+ * package.  The name, or NULL with *REASON. */
+static const char *
+catalog_of (const struct ow_inf_set *s, const struct ow_inf_entry *e, const char *arch,
+            char **reason)
+{
+  char key[64], *path;
+  const char *cat;
+
+  snprintf (key, sizeof key, "CatalogFile.NT%s", arch);
+  cat = version_get (e->inf, key);
+  if (cat == NULL)
+    cat = version_get (e->inf, "CatalogFile.NT");
+  if (cat == NULL)
+    cat = version_get (e->inf, "CatalogFile");
+  if (cat == NULL || *cat == '\0') {
+    *reason = strdup ("[Version] names no CatalogFile (the package is not signed)");
+    return NULL;
   }
-  /* Step 4: the catalog. */
-  snprintf (key, sizeof key, "CatalogFile.NT%s", img->arch);
-  catalog = version_get (inf, key);
-  if (catalog == NULL)
-    catalog = version_get (inf, "CatalogFile.NT");
-  if (catalog == NULL)
-    catalog = version_get (inf, "CatalogFile");
-  if (catalog == NULL || *catalog == '\0') {
-    reason = strdup ("[Version] names no CatalogFile (the package is not signed)");
-    goto rejected;
+  if ((path = fmt ("%s%s", e->dir, cat)) == NULL) {
+    nomem ();
+    return NULL;
   }
-  catpath = fmt ("%s%s", e->dir, catalog);
-  if (catpath == NULL)
-    goto nomem_out;
-  if (!s->exists (s->opaque, e->package, catpath)) {
-    reason = fmt ("its catalog %s is not in the package", catalog);
-    goto rejected;
+  if (!s->exists (s->opaque, e->package, path)) {
+    *reason = fmt ("its catalog %s is not in the package", cat);
+    cat = NULL;
   }
-  if (includes (s, e, stack, 0, &incs, &nincs, &missing, &nmissing, &reason) == -1)
-    goto out;
-  if (reason)
-    goto rejected;
-  c = calloc (1, sizeof *c);
-  store = fmt ("%s_%s_%s", e->name, img->arch, e->hash);
-  if (c == NULL || store == NULL)
-    goto nomem_out;
-  c->store_name = store;
-  store = fmt ("System32/DriverStore/FileRepository/%s", c->store_name);
-  if (store == NULL)
-    goto nomem_out;
-  if (ow_inf_install (inf, incs, nincs, install, img->arch, store, e->package, e->dir,
-                      s->exists, s->opaque, c, &reason) == -1)
-    goto out;
-  if (reason)
-    goto rejected;
-  for (size_t i = 0; i < nmissing; i++) {
-    if (push (&c->unsupported, &c->nunsupported, missing[i]) == -1) {
-      missing[i] = NULL;
-      goto out;
-    }
-    missing[i] = NULL;
-  }
-  /* The choice. */
+  free (path);
+  return cat;
+}
+
+/* The [Version] facts, the IDs and the why of C. */
+static int
+describe (struct ow_drv_choice *c, const struct ow_inf_entry *e, const struct pick *p,
+          const struct ow_inf_image *img, const char *hwid, const char *catalog)
+{
+  const struct ow_inf *inf = e->inf;
+  const char *v, *matched = "?";
+  size_t nl;
+  const struct ow_inf_line *ml;
+
   c->package = strdup (e->package);
   c->inf_path = strdup (e->path);
   c->inf_name = strdup (e->name);
-  c->class_name = strdup (version_get (inf, "Class") ? version_get (inf, "Class") : "");
-  c->class_guid = strdup (version_get (inf, "ClassGUID") ? version_get (inf, "ClassGUID") : "");
-  c->provider = strdup (version_get (inf, "Provider") ? version_get (inf, "Provider") : "");
+  c->class_name = strdup ((v = version_get (inf, "Class")) ? v : "");
+  c->class_guid = strdup ((v = version_get (inf, "ClassGUID")) ? v : "");
+  c->provider = strdup ((v = version_get (inf, "Provider")) ? v : "");
   c->driver_ver = driver_ver (inf);
   c->catalog = strdup (catalog);
-  c->model_section = best_models;
-  best_models = NULL;
-  c->install_section = install;
-  install = NULL;
+  c->model_section = strdup (p->section);
   if (!c->package || !c->inf_path || !c->inf_name || !c->class_name || !c->class_guid
-      || !c->provider || !c->driver_ver || !c->catalog)
-    goto nomem_out;
+      || !c->provider || !c->driver_ver || !c->catalog || !c->model_section)
+    return nomem ();
   c->boot_critical = strcasecmp (c->class_name, "SCSIAdapter") == 0
                      || strcasecmp (c->class_name, "HDC") == 0;
-  /* Every ID of the model lines (of this models section) that install
-   * with the chosen install section. */
-  {
-    size_t nl;
-    const struct ow_inf_line *ml = ow_inf_section (inf, c->model_section, &nl);
+  /* Every ID of this models section's lines that install with the
+   * chosen install section. */
+  ml = ow_inf_section (inf, c->model_section, &nl);
+  for (size_t k = 0; k < nl; k++) {
+    if (ml[k].nfields == 0 || strcasecmp (ml[k].fields[0], p->line->fields[0]) != 0)
+      continue;
+    for (size_t f = 1; f < ml[k].nfields; f++) {
+      bool dup = ml[k].fields[f][0] == '\0';
 
-    for (size_t k = 0; k < nl; k++) {
-      if (ml[k].nfields == 0 || strcasecmp (ml[k].fields[0], best_line->fields[0]) != 0)
-        continue;
-      for (size_t f = 1; f < ml[k].nfields; f++) {
-        bool dup = false;
-
-        if (ml[k].fields[f][0] == '\0')
-          continue;
-        for (size_t j = 0; j < c->nhwids; j++)
-          dup |= strcasecmp (c->hwids[j], ml[k].fields[f]) == 0;
-        if (!dup && push (&c->hwids, &c->nhwids, strdup (ml[k].fields[f])) == -1)
-          goto out;
-      }
+      for (size_t j = 0; j < c->nhwids && !dup; j++)
+        dup = strcasecmp (c->hwids[j], ml[k].fields[f]) == 0;
+      if (!dup && push (&c->hwids, &c->nhwids, strdup (ml[k].fields[f])) == -1)
+        return -1;
     }
   }
-  {
-    const char *matched = NULL;
+  for (size_t f = 1; f < p->line->nfields; f++)
+    if (ow_inf_hwid_match (p->line->fields[f], hwid) == p->level) {
+      matched = p->line->fields[f];
+      break;
+    }
+  c->why = fmt ("%s (%s in %s): [%s] is the highest [Manufacturer] decoration that applies "
+                "to Windows %u.%u build %u %s (product type %u); its line %u lists %s as %s "
+                "ID (%s %s) for [%s]; class %s, DriverVer %s",
+                c->inf_name, c->inf_path, c->package, c->model_section, img->major,
+                img->minor, img->build, img->arch, img->product_type, p->line->lineno,
+                matched, p->compat ? "a compatible" : "the hardware",
+                p->level == 2 ? "equal to" : "a more or less specific form of", hwid,
+                c->install_section, c->class_name, c->driver_ver);
+  return c->why ? 0 : nomem ();
+}
 
-    for (size_t f = 1; f < best_line->nfields && matched == NULL; f++)
-      if (ow_inf_hwid_match (best_line->fields[f], hwid) == level)
-        matched = best_line->fields[f];
-    c->why = fmt ("%s (%s in %s): [%s] is the highest [Manufacturer] decoration that applies "
-                  "to Windows %u.%u build %u %s (product type %u); its line %u lists %s as %s "
-                  "ID (%s %s) for [%s]; class %s, DriverVer %s",
-                  c->inf_name, c->inf_path, c->package, c->model_section, img->major,
-                  img->minor, img->build, img->arch, img->product_type, best_line->lineno,
-                  matched ? matched : "?", compat ? "a compatible" : "the hardware",
-                  level == 2 ? "equal to" : "a more or less specific form of", hwid,
-                  c->install_section, c->class_name, c->driver_ver);
-    if (c->why == NULL)
-      goto nomem_out;
+/* Look at one INF for HWID: 0 it does not list the ID (nothing added),
+ * 1 candidate *CAND filled, 2 rejected (line pushed to REJ), -1 error. */
+static int
+evaluate (const struct ow_inf_set *s, const struct ow_inf_entry *e,
+          const struct ow_inf_image *img, const char *hwid, struct cand *cand,
+          char ***rej, size_t *nrej)
+{
+  struct pick p = { .line = NULL };
+  char *reason = NULL, *install = NULL, *store = NULL, **missing = NULL;
+  const struct ow_inf **incs = NULL;
+  const struct ow_inf_entry *stack[OW_INF_MAX_INCLUDE];
+  size_t nincs = 0, nmissing = 0;
+  const char *catalog;
+  struct ow_drv_choice *c = NULL;
+  int rc = pick_model (e->inf, img, hwid, &p, &reason);
+
+  if (rc != 1)
+    goto done;                  /* 0, -1, or 2 with the reason */
+  rc = -1;
+  install = install_section (e->inf, p.line->fields[0], img->arch, &reason);
+  if (install == NULL)
+    goto rejected;
+  catalog = catalog_of (s, e, img->arch, &reason);
+  if (catalog == NULL)
+    goto rejected;
+  if (ow_inf_set_includes (s, e, stack, 0, &incs, &nincs, &missing, &nmissing, &reason) == -1)
+    goto done;
+  if (reason)
+    goto rejected;
+  /* Steps 4 (files, services) and the choice. */
+  if ((c = calloc (1, sizeof *c)) == NULL
+      || (c->store_name = fmt ("%s_%s_%s", e->name, img->arch, e->hash)) == NULL
+      || (store = fmt ("System32/DriverStore/FileRepository/%s", c->store_name)) == NULL) {
+    nomem ();
+    goto done;
   }
+  c->install_section = install;
+  install = NULL;
+  if (ow_inf_install (e->inf, incs, nincs, c->install_section, img->arch, store, e->package,
+                      e->dir, s->exists, s->opaque, c, &reason) == -1)
+    goto done;
+  if (reason)
+    goto rejected;
+  for (size_t i = 0; i < nmissing; i++) {
+    int r = push (&c->unsupported, &c->nunsupported, missing[i]);
+
+    missing[i] = NULL;
+    if (r == -1)
+      goto done;
+  }
+  if (describe (c, e, &p, img, hwid, catalog) == -1)
+    goto done;
   cand->c = c;
   c = NULL;
   cand->e = e;
-  cand->compat = compat;
-  cand->level = level;
+  cand->compat = p.compat;
+  cand->level = p.level;
   parse_driver_ver (cand->c->driver_ver, &cand->date, &cand->ver);
-  cand->t = best_t;
+  cand->t = p.t;
   rc = 1;
-  goto out;
+  goto done;
 
 rejected:
-  if (push (rej, nrej, fmt ("%s (%s): %s", e->path, e->package,
-                            reason ? reason : "out of memory")) == -1)
-    goto out;
+  if (reason == NULL) {         /* out of memory on the way */
+    rc = -1;
+    goto done;
+  }
   rc = 2;
-  goto out;
-nomem_out:
-  nomem ();
-out:
-  free (why_not);
+done:
+  if (rc == 2 && push (rej, nrej, fmt ("%s (%s): %s", e->path, e->package, reason)) == -1)
+    rc = -1;
+  pick_free (&p);
   free (reason);
   free (install);
-  free (best_models);
   free (store);
-  free (catpath);
   free (incs);
   ow_strv_free (missing);
-  ow_strv_free (seen);
   ow_drv_choice_free (c);
   return rc;
 }
@@ -685,7 +475,7 @@ cand_cmp (const struct cand *a, const struct cand *b, const char **why)
     return *why = "a newer DriverVer date", a->date > b->date ? 1 : -1;
   if (a->ver != b->ver)
     return *why = "a higher DriverVer version", a->ver > b->ver ? 1 : -1;
-  if ((t = target_cmp (&a->t, &b->t)) != 0)
+  if ((t = ow_inf_target_cmp (&a->t, &b->t)) != 0)
     return *why = "a higher TargetOSVersion decoration", t;
   *why = "listed first";
   return a->order < b->order ? 1 : -1;
@@ -784,42 +574,4 @@ out:
   free (cands);
   ow_strv_free (rej);
   return result;
-}
-
-static void
-free_strv_n (char **v, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    free (v[i]);
-  free (v);
-}
-
-void
-ow_drv_choice_free (struct ow_drv_choice *c)
-{
-  if (c == NULL)
-    return;
-  free (c->package); free (c->inf_path); free (c->inf_name);
-  free (c->class_name); free (c->class_guid); free (c->provider); free (c->driver_ver);
-  free (c->catalog); free (c->model_section); free (c->install_section);
-  free_strv_n (c->hwids, c->nhwids);
-  for (size_t i = 0; i < c->nservices; i++) {
-    struct ow_drv_service *s = &c->services[i];
-
-    free (s->name); free (s->group); free (s->image_path);
-    for (size_t k = 0; k < s->nreg; k++) {
-      free (s->reg[k].subkey); free (s->reg[k].value); free (s->reg[k].data);
-    }
-    free (s->reg);
-  }
-  free (c->services);
-  for (size_t i = 0; i < c->nfiles; i++) {
-    free (c->files[i].src); free (c->files[i].dest); free (c->files[i].name);
-  }
-  free (c->files);
-  free (c->why);
-  free_strv_n (c->rejected, c->nrejected);
-  free_strv_n (c->unsupported, c->nunsupported);
-  free (c->store_name);
-  free (c);
 }

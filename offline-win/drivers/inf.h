@@ -6,7 +6,11 @@
  *                  UTF-8 with or without BOM, ANSI as Windows-1252)
  *   inf.c          text -> sections of lines, %strkey% substituted
  *   inf-install.c  one install section -> files, services, registry
- *   inf-select.c   many INFs + the image + a hardware ID -> a choice
+ *   inf-addreg.c   one AddReg line -> a registry value
+ *   inf-target.c   TargetOSVersion decorations, hardware ID matching
+ *   inf-set.c      the INFs of the packages, parsed once; Include= chains
+ *   inf-select.c   the set + the image + a hardware ID -> a choice
+ *   inf-choice.c   freeing a choice
  *
  * Library error idiom: -1 / NULL with the message set by ow_err*. */
 #ifndef OW_INF_H
@@ -84,7 +88,7 @@ const char *ow_inf_get (const struct ow_inf *inf, const char *section, const cha
  * any other [Strings.*] section, in file order.  NULL if undefined. */
 const char *ow_inf_string (const struct ow_inf *inf, const char *key);
 
-/* ---- inf-select.c: decorations --------------------------------------- */
+/* ---- inf-target.c: decorations and IDs --------------------------------- */
 
 /* A parsed TargetOSVersion decoration: NT[arch][.major[.minor[.product
  * [.suite[.build]]]]]; a missing number is 0 (= any). */
@@ -102,7 +106,17 @@ struct ow_inf_image {
   unsigned product_type;  /* 1 workstation, 2 domain controller, 3 server */
 };
 
-/* ---- inf-select.c: the selection ------------------------------------- */
+/* NULL if T applies to IMG, else why not ("a newer Windows build"). */
+const char *ow_inf_target_misfit (const struct ow_inf_target *t, const struct ow_inf_image *img);
+/* <0, 0, >0: T1 is a lower, the same, a higher decoration than T2. */
+int ow_inf_target_cmp (const struct ow_inf_target *t1, const struct ow_inf_target *t2);
+
+/* Does an INF model-line ID match the hardware ID the platform needs?
+ * 2 = equal, 1 = one is the other plus "&..." components (the more
+ * specific SUBSYS/REV form), 0 = no.  Case-insensitive. */
+int ow_inf_hwid_match (const char *inf_id, const char *needed);
+
+/* ---- inf-set.c and inf-select.c: the selection ----------------------- */
 
 /* Does PATH (relative to the INF's folder already joined: "viostor/w10/
  * amd64/viostor.sys", '/'-separated) exist in PACKAGE?  Case-insensitive,
@@ -119,6 +133,31 @@ void ow_inf_set_free (struct ow_inf_set *set);
 int ow_inf_set_add (struct ow_inf_set *set, const char *package, const char *path,
                     const void *buf, size_t len);
 
+/* One INF of a set (inf-set.c; read by inf-select.c). */
+struct ow_inf_entry {
+  char *package, *path, *name, *dir;  /* name: lower-case file name; dir: "a/b/" */
+  struct ow_inf *inf;     /* NULL: ERROR says why */
+  char *error;
+  char hash[17];          /* 16 hex digits of the INF bytes' SHA-256 */
+};
+
+struct ow_inf_set {
+  struct ow_inf_entry *e;
+  size_t n;
+  ow_inf_exists_fn exists;
+  void *opaque;
+};
+
+/* The Include= chains of E: every INF of the same package reached goes to
+ * INCS (each once); a loop or a chain deeper than OW_INF_MAX_INCLUDE sets
+ * *WHY ("an Include loop: a.inf -> b.inf -> a.inf"); a name not in the
+ * package adds a line to MISSING.  STACK has OW_INF_MAX_INCLUDE slots,
+ * DEPTH is 0.  -1 out of memory. */
+int ow_inf_set_includes (const struct ow_inf_set *s, const struct ow_inf_entry *e,
+                         const struct ow_inf_entry **stack, size_t depth,
+                         const struct ow_inf ***incs, size_t *nincs,
+                         char ***missing, size_t *nmissing, char **why);
+
 /* Choose the driver for one hardware ID the target needs (the rule:
  * docs/drivers.md, "Selection").  Returns a new choice (free with
  * ow_drv_choice_free) whose `rejected` says why every other candidate was
@@ -128,11 +167,6 @@ int ow_inf_set_add (struct ow_inf_set *set, const char *package, const char *pat
  * errno: a real error (out of memory). */
 struct ow_drv_choice *ow_inf_choose (struct ow_inf_set *set, const struct ow_inf_image *img,
                                      const char *hwid, char ***rejected);
-
-/* Does an INF model-line ID match the hardware ID the platform needs?
- * 2 = equal, 1 = one is the other plus "&..." components (the more
- * specific SUBSYS/REV form), 0 = no.  Case-insensitive. */
-int ow_inf_hwid_match (const char *inf_id, const char *needed);
 
 /* ---- inf-install.c ---------------------------------------------------- */
 
@@ -148,6 +182,19 @@ int ow_inf_install (const struct ow_inf *inf, const struct ow_inf *const *incs, 
                     const char *package, const char *inf_dir,
                     ow_inf_exists_fn exists, void *opaque,
                     struct ow_drv_choice *c, char **reason);
+
+/* ---- inf-addreg.c ----------------------------------------------------- */
+
+/* A number as INFs write them (0x hex or decimal, at most 32 bits); -1 if
+ * S is not one. */
+int ow_inf_number (const char *s, unsigned long *v);
+/* One AddReg line (HKR only) into SVC's values: 0 done (or nothing to do:
+ * a key-only line whose key a value creates), 1 not applied (*WHY says
+ * why, static text), -1 out of memory.  Data is in registry form:
+ * REG_SZ / EXPAND_SZ UTF-16LE with the NUL, MULTI_SZ with the final empty
+ * string, DWORD 4 bytes LE, binary as the hex bytes given. */
+int ow_inf_addreg_line (struct ow_drv_service *svc, const struct ow_inf_line *l,
+                        const char **why);
 
 /* Resolve a DIRID ("12", "13", "11", "10") to a directory below the
  * system root, '/'-separated ("System32/drivers"); NULL if we do not
