@@ -763,6 +763,29 @@ test_product_type_decorations_pick_workstation_or_server_models (void **state)
 }
 
 static void
+test_arch_source_disks_and_destination_subdirs_give_the_paths (void **state)
+{
+  static const char *const files[] = { "d/x64/sub/m.sys", "d/m.cat", "d/m.sys", NULL };
+  struct ow_inf_set *set = ow_inf_set_new (exists, (void *) files);
+  struct ow_drv_choice *c;
+
+  (void) state;
+  /* The .amd64 sections win over the plain ones (which name d/m.sys). */
+  add_text (set, "d/a.inf", MINI_HEAD
+            "[SourceDisksNames.amd64]\n1=%P%,,,\\x64\n[SourceDisksFiles.amd64]\nm.sys=1,sub\n"
+            "[inst]\nCopyFiles=files\n[files]\nrenamed.sys,m.sys,,2\n"
+            "[DestinationDirs]\nfiles=13,Sub\\Dir\n");
+  c = choose (set, &win11, "PCI\\VEN_AAAA&DEV_0001");
+  assert_int_equal (c->nfiles, 1);
+  assert_string_equal (c->files[0].src, "d/x64/sub/m.sys");
+  assert_string_equal (c->files[0].name, "renamed.sys");
+  assert_non_null (strstr (c->files[0].dest, "System32/DriverStore/FileRepository/a.inf_amd64_"));
+  assert_non_null (strstr (c->files[0].dest, "/Sub/Dir"));
+  ow_drv_choice_free (c);
+  ow_inf_set_free (set);
+}
+
+static void
 test_a_section_needing_itself_is_installed_once (void **state)
 {
   struct ow_inf_set *set = ow_inf_set_new (exists, (void *) mini_files);
@@ -938,6 +961,7 @@ main (void)
     cmocka_unit_test (test_an_include_loop_is_rejected_with_the_chain),
     cmocka_unit_test (test_needs_from_an_included_inf_is_installed_and_a_system_one_listed),
     cmocka_unit_test (test_product_type_decorations_pick_workstation_or_server_models),
+    cmocka_unit_test (test_arch_source_disks_and_destination_subdirs_give_the_paths),
     cmocka_unit_test (test_a_section_needing_itself_is_installed_once),
     cmocka_unit_test (test_a_copied_file_without_source_disks_files_entry_is_rejected),
     cmocka_unit_test (test_a_copy_without_any_destination_is_rejected),
