@@ -175,7 +175,7 @@ ow_inf_addreg_line (struct ow_drv_service *svc, const struct ow_inf_line *l, con
   r.flags = (uint32_t) flags;
   r.subkey = strdup (subkey);
   r.value = strdup (value);
-  p = realloc (svc->reg, (svc->nreg + 1) * sizeof *p);
+  p = ow_inf_grow (&svc->reg, svc->nreg, svc->nreg + 1, sizeof *p) == 0 ? svc->reg : NULL;
   if (r.subkey == NULL || r.value == NULL || p == NULL) {
     free (r.subkey);
     free (r.value);

@@ -28,6 +28,11 @@ struct ctx {
   char **reason;          /* set: the INF is rejected */
   char **done;            /* sections installed already (Needs= once each) */
   size_t ndone;
+  size_t work;            /* lines read so far (OW_INF_MAX_WORK) */
+  char **copied;          /* CopyFiles sections done (each once) */
+  size_t ncopied;
+  char **regdone;         /* AddReg sections of the current service done */
+  size_t nregdone;
 };
 
 static int
@@ -48,7 +53,7 @@ push_str (char ***v, size_t *n, char *s)
       free (s);                 /* listed once */
       return 0;
     }
-  p = realloc (*v, (*n + 2) * sizeof *p);
+  p = ow_inf_grow (v, *n ? *n + 1 : 0, *n + 2, sizeof *p) == 0 ? *v : NULL;
   if (p == NULL) {
     free (s);
     return nomem ();
@@ -57,6 +62,17 @@ push_str (char ***v, size_t *n, char *s)
   p[(*n)++] = s;
   p[*n] = NULL;
   return 0;
+}
+
+/* Is NAME in V (case-insensitive)?  If not, add it: false the first time
+ * (do the work), true after (skip it); -1 out of memory. */
+static int
+once (char ***v, size_t *n, const char *name)
+{
+  for (size_t i = 0; i < *n; i++)
+    if (strcasecmp ((*v)[i], name) == 0)
+      return 1;
+  return push_str (v, n, strdup (name)) == -1 ? -1 : 0;
 }
 
 static int
@@ -92,6 +108,24 @@ reject (struct ctx *x, const char *fmt, const char *a, const char *b)
     return nomem ();
   }
   return 0;
+}
+
+/* Count N more lines read; false (and the INF rejected) past the budget:
+ * sections that name each other many times over would otherwise make a
+ * few KiB of INF cost minutes. */
+static bool
+charge (struct ctx *x, size_t n)
+{
+  x->work += n;
+  if (x->work <= OW_INF_MAX_WORK)
+    return true;
+  if (*x->reason == NULL) {
+    char n[24];
+
+    snprintf (n, sizeof n, "%d", OW_INF_MAX_WORK);
+    reject (x, "the install section makes us read more than %s lines%s", n, "");
+  }
+  return false;
 }
 
 /* A section from the INF or an included one (first found). */
@@ -176,8 +210,17 @@ dest_line (const struct ow_inf *owner, const char *key)
 static char *
 dest_dir (struct ctx *x, const struct ow_inf *owner, const char *sec, const char **bad)
 {
-  const struct ow_inf_line *hit = dest_line (owner, sec);
+  const struct ow_inf_line *hit;
   unsigned long dirid;
+  size_t n1, n2;
+
+  ow_inf_section (owner, "DestinationDirs", &n1);
+  ow_inf_section (x->inf, "DestinationDirs", &n2);
+  if (!charge (x, n1 + n2)) {
+    *bad = "over the budget";
+    return NULL;
+  }
+  hit = dest_line (owner, sec);
   const char *base;
   char *d;
 
@@ -217,7 +260,8 @@ dest_dir (struct ctx *x, const struct ow_inf *owner, const char *sec, const char
 }
 
 /* [SourceDisksFiles.<arch>] or [SourceDisksFiles]: where NAME is in the
- * package.  0 found (*PATH malloc'd), 1 no entry, -1 error. */
+ * package.  0 found (*PATH malloc'd), 1 no entry, 2 over the budget (the
+ * INF is rejected), -1 error. */
 static int
 source_path (struct ctx *x, const struct ow_inf *owner, const char *name, char **path)
 {
@@ -232,6 +276,8 @@ source_path (struct ctx *x, const struct ow_inf *owner, const char *name, char *
 
     snprintf (sec, sizeof sec, pass == 0 ? "SourceDisksFiles.%s" : "SourceDisksFiles", x->arch);
     l = ow_inf_section (owner, sec, &n);
+    if (!charge (x, n))
+      return 2;
     for (size_t i = 0; i < n && hit == NULL; i++)
       if (l[i].key && strcasecmp (l[i].key, name) == 0)
         hit = &l[i];
@@ -243,6 +289,8 @@ source_path (struct ctx *x, const struct ow_inf *owner, const char *name, char *
 
     snprintf (sec, sizeof sec, pass == 0 ? "SourceDisksNames.%s" : "SourceDisksNames", x->arch);
     l = ow_inf_section (owner, sec, &n);
+    if (!charge (x, n))
+      return 2;
     for (size_t i = 0; i < n && disk == NULL; i++)
       if (l[i].key && strcasecmp (l[i].key, hit->fields[0]) == 0)
         disk = &l[i];
@@ -276,14 +324,20 @@ add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
 
   if (*x->reason)
     return 0;
-  if (x->c->nfiles >= OW_INF_MAX_FILES)
-    return reject (x, "more than %s files to copy%s", "4096", "");
+  if (x->c->nfiles >= OW_INF_MAX_FILES) {
+    char n[24];
+
+    snprintf (n, sizeof n, "%d", OW_INF_MAX_FILES);
+    return reject (x, "more than %s files to copy%s", n, "");
+  }
   /* A destination is a file name: a path there would write elsewhere. */
   if (strpbrk (dst_name, "/\\:") || strcmp (dst_name, ".") == 0 || strcmp (dst_name, "..") == 0)
     return reject (x, "the destination file name \"%s\" is not a file name%s", dst_name, "");
   r = source_path (x, owner, src_name, &src);
   if (r == -1)
     return -1;
+  if (r == 2)
+    return *x->reason ? 0 : -1;
   if (r == 1)
     return reject (x, "%s is copied but has no [SourceDisksFiles] entry%s", src_name, "");
   if (!x->exists (x->opaque, x->package, src)) {
@@ -296,6 +350,8 @@ add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
     free (src);
     if (strcmp (bad, "out of memory") == 0)
       return -1;
+    if (strcmp (bad, "over the budget") == 0)
+      return *x->reason ? 0 : -1;
     if (strncmp (bad, "no [", 4) == 0 || strncmp (bad, "a destination subdirectory", 26) == 0)
       return reject (x, "the copy of %s has %s", dst_name, bad);
     if (asprintf (&where, "copy of %s not applied: %s", dst_name, bad) < 0)
@@ -304,7 +360,8 @@ add_file (struct ctx *x, const struct ow_inf *owner, const char *copysec,
     free (where);
     return r;
   }
-  f = realloc (x->c->files, (x->c->nfiles + 1) * sizeof *f);
+  f = ow_inf_grow (&x->c->files, x->c->nfiles, x->c->nfiles + 1, sizeof *f) == 0
+      ? x->c->files : NULL;
   if (f == NULL) {
     free (dir);
     free (src);
@@ -342,7 +399,11 @@ copy_files (struct ctx *x, const struct ow_inf_line *dl)
         return -1;
       return 0;
     }
-    for (size_t k = 0; k < n && *x->reason == NULL; k++) {
+    switch (once (&x->copied, &x->ncopied, v)) {
+    case -1: return -1;
+    case 1: continue;           /* copied already */
+    }
+    for (size_t k = 0; k < n && *x->reason == NULL && charge (x, 1); k++) {
       /* destination-file-name[,source-file-name][,unused][,flag] */
       const char *dst = l[k].key ? l[k].key : (l[k].nfields ? l[k].fields[0] : "");
       const char *src = !l[k].key && l[k].nfields > 1 && l[k].fields[1][0] ? l[k].fields[1] : dst;
@@ -359,9 +420,10 @@ copy_files (struct ctx *x, const struct ow_inf_line *dl)
 /* ---- AddReg (service key) ---------------------------------------------------- */
 
 static int
-add_reg_sections (struct ctx *x, struct ow_drv_service *svc, const struct ow_inf_line *dl)
+add_reg_sections (struct ctx *x, struct ow_drv_service *svc, const struct ow_inf_line *dl,
+                  char ***done, size_t *ndone)
 {
-  for (size_t i = 0; i < dl->nfields && svc->nreg < OW_INF_MAX_REG; i++) {
+  for (size_t i = 0; i < dl->nfields && svc->nreg < OW_INF_MAX_REG && *x->reason == NULL; i++) {
     const struct ow_inf *owner;
     size_t n;
     const struct ow_inf_line *l;
@@ -374,7 +436,11 @@ add_reg_sections (struct ctx *x, struct ow_drv_service *svc, const struct ow_inf
         return -1;
       continue;
     }
-    for (size_t k = 0; k < n; k++) {
+    switch (once (done, ndone, dl->fields[i])) {
+    case -1: return -1;
+    case 1: continue;           /* this service has its values already */
+    }
+    for (size_t k = 0; k < n && charge (x, 1); k++) {
       const char *why = NULL;
       int r = ow_inf_addreg_line (svc, &l[k], &why);
 
@@ -427,7 +493,7 @@ set_sz (struct ow_drv_service *svc, const char *value, uint32_t type, const char
   r.data = ow_reg_encode_sz (s, &r.len);
   r.subkey = strdup ("");
   r.value = strdup (value);
-  p = realloc (svc->reg, (svc->nreg + 1) * sizeof *p);
+  p = ow_inf_grow (&svc->reg, svc->nreg, svc->nreg + 1, sizeof *p) == 0 ? svc->reg : NULL;
   if (r.data == NULL || r.subkey == NULL || r.value == NULL || p == NULL) {
     free (r.data); free (r.subkey); free (r.value);
     if (p)
@@ -450,7 +516,10 @@ service_section (struct ctx *x, struct ow_drv_service *svc, const char *secname)
   if (l == NULL)
     return reject (x, "AddService names a service-install section [%s] that does not exist%s",
                    secname, "");
-  for (size_t i = 0; i < n; i++) {
+  ow_strv_free (x->regdone);    /* a new service: its own values */
+  x->regdone = NULL;
+  x->nregdone = 0;
+  for (size_t i = 0; i < n && *x->reason == NULL && charge (x, 1); i++) {
     const char *k = l[i].key, *v = l[i].nfields ? l[i].fields[0] : "";
     unsigned long num;
 
@@ -483,7 +552,7 @@ service_section (struct ctx *x, struct ow_drv_service *svc, const char *secname)
         return nomem ();
     }
     else if (strcasecmp (k, "AddReg") == 0) {
-      if (add_reg_sections (x, svc, &l[i]) == -1)
+      if (add_reg_sections (x, svc, &l[i], &x->regdone, &x->nregdone) == -1)
         return -1;
     }
     else if (strcasecmp (k, "DisplayName") == 0 || strcasecmp (k, "Description") == 0) {
@@ -493,6 +562,8 @@ service_section (struct ctx *x, struct ow_drv_service *svc, const char *secname)
     else if (unsupported (x, secname, &l[i], "not applied offline") == -1)
       return -1;
   }
+  if (*x->reason)
+    return 0;
   if (!have_type || !have_start || !have_err || !have_bin)
     return reject (x, "[%s] lacks one of ServiceType, StartType, ErrorControl, "
                    "ServiceBinary (required)%s", secname, "");
@@ -510,9 +581,14 @@ add_service (struct ctx *x, const char *sec, const struct ow_inf_line *l)
   if (l->nfields > 3 && l->fields[3][0]
       && unsupported (x, sec, l, "the event log section is not applied offline") == -1)
     return -1;
-  if (x->c->nservices >= OW_INF_MAX_SERVICES)
-    return reject (x, "more than %s services%s", "256", "");
-  s = realloc (x->c->services, (x->c->nservices + 1) * sizeof *s);
+  if (x->c->nservices >= OW_INF_MAX_SERVICES) {
+    char n[24];
+
+    snprintf (n, sizeof n, "%d", OW_INF_MAX_SERVICES);
+    return reject (x, "more than %s services%s", n, "");
+  }
+  s = ow_inf_grow (&x->c->services, x->c->nservices, x->c->nservices + 1, sizeof *s) == 0
+      ? x->c->services : NULL;
   if (s == NULL)
     return nomem ();
   x->c->services = s;
@@ -581,7 +657,7 @@ install_one (struct ctx *x, const char *install, unsigned depth)
     return reject (x, "the install section [%s] does not exist%s", install, "");
   if (push_str (&x->done, &x->ndone, strdup (install)) == -1)
     return -1;
-  for (size_t i = 0; i < n && *x->reason == NULL; i++) {
+  for (size_t i = 0; i < n && *x->reason == NULL && charge (x, 1); i++) {
     const char *k = l[i].key;
 
     if (k && strcasecmp (k, "CopyFiles") == 0) {
@@ -607,7 +683,7 @@ install_one (struct ctx *x, const char *install, unsigned depth)
   if (asprintf (&svcname, "%s.Services", install) < 0)
     return nomem ();
   sl = find (x, svcname, &ns, &owner);
-  for (size_t i = 0; sl && i < ns && *x->reason == NULL; i++) {
+  for (size_t i = 0; sl && i < ns && *x->reason == NULL && charge (x, 1); i++) {
     int r;
 
     if (sl[i].key && strcasecmp (sl[i].key, "AddService") == 0)
@@ -655,5 +731,7 @@ ow_inf_install (const struct ow_inf *inf, const struct ow_inf *const *incs, size
   *reason = NULL;
   r = install_one (&x, install, 0);
   ow_strv_free (x.done);
+  ow_strv_free (x.copied);
+  ow_strv_free (x.regdone);
   return r;
 }

@@ -50,7 +50,7 @@ push (char ***v, size_t *n, char *s)
 
   if (s == NULL)
     return nomem ();
-  p = realloc (*v, (*n + 2) * sizeof *p);
+  p = ow_inf_grow (v, *n ? *n + 1 : 0, *n + 2, sizeof *p) == 0 ? *v : NULL;
   if (p == NULL) {
     free (s);
     return nomem ();
@@ -506,7 +506,7 @@ ow_inf_choose (struct ow_inf_set *s, const struct ow_inf_image *img, const char 
     if (r == -1)
       goto out;
     if (r == 1) {
-      struct cand *p = realloc (cands, (ncand + 1) * sizeof *p);
+      struct cand *p = ow_inf_grow (&cands, ncand, ncand + 1, sizeof *p) == 0 ? cands : NULL;
 
       if (p == NULL) {
         ow_drv_choice_free (c.c);

@@ -41,7 +41,7 @@ push (char ***v, size_t *n, char *s)
 
   if (s == NULL)
     return nomem ();
-  p = realloc (*v, (*n + 2) * sizeof *p);
+  p = ow_inf_grow (v, *n ? *n + 1 : 0, *n + 2, sizeof *p) == 0 ? *v : NULL;
   if (p == NULL) {
     free (s);
     return nomem ();
@@ -91,7 +91,7 @@ ow_inf_set_add (struct ow_inf_set *s, const char *package, const char *path,
 
   if (s->n >= OW_INF_MAX_INFS)
     return ow_err (E2BIG, "more than %d INF files in the driver packages", OW_INF_MAX_INFS);
-  p = realloc (s->e, (s->n + 1) * sizeof *p);
+  p = ow_inf_grow (&s->e, s->n, s->n + 1, sizeof *p) == 0 ? s->e : NULL;
   if (p == NULL)
     return ow_err (ENOMEM, "INF set: out of memory");
   s->e = p;
@@ -203,7 +203,8 @@ ow_inf_set_includes (const struct ow_inf_set *s, const struct ow_inf_entry *e,
         /* (An INF seen already was searched whole: any loop through it
          * was found then.) */
         if (!seen) {
-          const struct ow_inf **p = realloc (*incs, (*nincs + 1) * sizeof *p);
+          const struct ow_inf **p = ow_inf_grow (incs, *nincs, *nincs + 1, sizeof *p) == 0
+                                    ? *incs : NULL;
 
           if (p == NULL)
             return nomem ();

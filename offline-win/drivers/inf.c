@@ -68,6 +68,38 @@ buf_add (struct buf *b, const char *s, size_t n, size_t cap)
   return 0;
 }
 
+/* ---- growable arrays ------------------------------------------------------ */
+
+/* The capacity an array grown only by ow_inf_grow has with N elements. */
+static size_t
+capacity (size_t n)
+{
+  size_t c = 4;
+
+  if (n == 0)
+    return 0;
+  while (c < n)
+    c *= 2;
+  return c;
+}
+
+int
+ow_inf_grow (void *vp, size_t old, size_t new, size_t size)
+{
+  void **v = vp, *p;
+  size_t c = capacity (new);
+
+  if (new <= capacity (old) && *v != NULL)
+    return 0;
+  if (c > SIZE_MAX / size)
+    return ow_err (ENOMEM, "INF: an array of %zu elements is too large", new);
+  p = realloc (*v, c * size);
+  if (p == NULL)
+    return ow_err (ENOMEM, "INF: out of memory");
+  *v = p;
+  return 0;
+}
+
 /* ---- sections ------------------------------------------------------------ */
 
 static size_t
@@ -203,7 +235,7 @@ add_field (struct ow_inf_line *l, struct buf *f, const char *infname)
   if (l->nfields >= OW_INF_MAX_FIELDS)
     return ow_err (E2BIG, "%s line %u: more than %d fields", infname, l->lineno,
                    OW_INF_MAX_FIELDS);
-  p = realloc (l->fields, (l->nfields + 1) * sizeof *p);
+  p = ow_inf_grow (&l->fields, l->nfields, l->nfields + 1, sizeof *p) == 0 ? l->fields : NULL;
   if (p == NULL)
     return ow_err (ENOMEM, "%s: out of memory", infname);
   l->fields = p;

@@ -37,9 +37,11 @@
 #define OW_INF_MAX_INFS        4096        /* INFs in one selection set */
 #define OW_INF_MAX_UNSUPPORTED 200         /* lines of a choice's `unsupported` */
 #define OW_INF_MAX_MODELS      1024        /* models sections of one INF */
-#define OW_INF_MAX_FILES       4096        /* files one install section copies */
+#define OW_INF_MAX_FILES       2048        /* files one install section copies */
 #define OW_INF_MAX_SERVICES    256         /* services it adds */
-#define OW_INF_MAX_REG         16384       /* registry values of one service */
+#define OW_INF_MAX_REG         4096        /* registry values of one service */
+#define OW_INF_MAX_WORK        50000       /* lines an install section may make
+                                            * us read (its sections, theirs...) */
 
 /* ---- inf-text.c ------------------------------------------------------ */
 
@@ -52,6 +54,13 @@
 char *ow_inf_decode (const void *buf, size_t len);
 
 /* ---- inf.c: the parsed file ------------------------------------------ */
+
+/* Room for NEW elements of SIZE in the array *(T **) VP that holds OLD.
+ * Capacities go 4, 8, 16...: N appends cost O(N) copies (every realloc
+ * copies under ASan, and one element at a time made a 4096-field line cost
+ * 8 M copies).  An array must only ever grow through here.  -1 (message
+ * set) if out of memory, *VP unchanged. */
+int ow_inf_grow (void *vp, size_t old, size_t new, size_t size);
 
 struct ow_inf_line {
   unsigned lineno;        /* physical line where the logical line starts */

@@ -773,10 +773,10 @@ test_arch_source_disks_and_destination_subdirs_give_the_paths (void **state)
   /* The .amd64 sections win over the plain ones (which name d/m.sys). */
   add_text (set, "d/a.inf", MINI_HEAD
             "[SourceDisksNames.amd64]\n1=%P%,,,\\x64\n[SourceDisksFiles.amd64]\nm.sys=1,sub\n"
-            "[inst]\nCopyFiles=files\n[files]\nrenamed.sys,m.sys,,2\n"
+            "[inst]\nCopyFiles=files,files\nCopyFiles=files\n[files]\nrenamed.sys,m.sys,,2\n"
             "[DestinationDirs]\nfiles=13,Sub\\Dir\n");
   c = choose (set, &win11, "PCI\\VEN_AAAA&DEV_0001");
-  assert_int_equal (c->nfiles, 1);
+  assert_int_equal (c->nfiles, 1);      /* a section named three times is copied once */
   assert_string_equal (c->files[0].src, "d/x64/sub/m.sys");
   assert_string_equal (c->files[0].name, "renamed.sys");
   assert_non_null (strstr (c->files[0].dest, "System32/DriverStore/FileRepository/a.inf_amd64_"));
