@@ -23,10 +23,9 @@
 #include "drivers.h"
 
 /* Limits on hostile INF bytes.  Real INFs are far below them: the largest
- * virtio-win INF (netkvm.inf) is ~20 KiB, ~400 lines, ~20 sections;
- * Windows' own limits are MAX_INF_STRING_LENGTH 4096 characters per string
- * and LINE_LEN 256 for names (learn.microsoft.com, "General Syntax Rules
- * for INF Files"). */
+ * virtio-win INF (netkvm.inf) is 18 KiB, ~360 lines, ~20 sections; names
+ * such as a manufacturer's are at most LINE_LEN (256) characters for
+ * Windows ("INF Manufacturer Section"). */
 #define OW_INF_MAX_SIZE        (16u << 20) /* bytes of one INF file */
 #define OW_INF_MAX_LINE        65536       /* bytes of one logical line */
 #define OW_INF_MAX_LINES       200000      /* logical lines of one INF */
