@@ -148,7 +148,7 @@ fuzz_runs() {
     fw-rule) echo 200000 ;;
     agent-jobdoc) echo 20000 ;;
     gpo-ini) echo 10000 ;;
-    inf) echo 5000 ;;
+    inf) echo 2000 ;;
     hivelog|ptable) echo 2000 ;;
     fat) echo 1000 ;;
     ntfs-names) echo 1000 ;;
