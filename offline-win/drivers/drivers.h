@@ -60,6 +60,8 @@ struct ow_drv_reg {
   uint32_t type;          /* REG_SZ, REG_DWORD, ... (winnt.h numbers) */
   void *data;
   size_t len;
+  uint32_t flags;         /* the INF's FLG_ADDREG_* flags as written (0x2
+                           * NOCLOBBER: keep a value that exists) */
 };
 
 struct ow_drv_service {
@@ -95,6 +97,10 @@ struct ow_drv_choice {
   size_t nrejected;
   char **unsupported;     /* directives seen and not applied (listed in the plan) */
   size_t nunsupported;
+  char *store_name;       /* the package's driver store folder, what DIRID 13
+                           * resolves to below System32/DriverStore/
+                           * FileRepository: "viostor.inf_amd64_<16 hex>"
+                           * (docs/drivers.md, "DIRID 13") */
 };
 
 void ow_drv_choice_free (struct ow_drv_choice *c);

@@ -137,6 +137,11 @@ fuzz_seeds() {
       xorriso -as mkisofs -quiet -no-pad -J -R -o "$dir/pkg.iso" "$tree" 2>/dev/null
       python3 tests/drivers-bad-packages.py "$dir" dotdot.tar drive-letter.zip symlink.tar \
         hardlink-unlisted.tar same-name-two-cases.zip total-too-large.zip ;;
+    inf)
+      # The real INFs of the unit test (virtio-win, gVNIC, XenServer; one in
+      # UTF-16LE) plus the hand-made corner cases committed here.
+      find tests/data/drivers/inf -name '*.inf' -not -path '*/src/*' |
+        while IFS= read -r f; do cp "$f" "$dir/$(echo "${f#tests/data/drivers/inf/}" | tr / _)"; done ;;
     agent-jobdoc) ;;  # committed seeds only
     *) fail "fuzz_seeds: unknown target $t" ;;
   esac
@@ -159,6 +164,7 @@ fuzz_runs() {
     fw-rule) echo 200000 ;;
     agent-jobdoc) echo 20000 ;;
     gpo-ini) echo 10000 ;;
+    inf) echo 2000 ;;
     hivelog|ptable) echo 2000 ;;
     fat) echo 1000 ;;
     ntfs-names) echo 1000 ;;
@@ -170,6 +176,7 @@ fuzz_opts() {
     hivelog) echo -max_len=400000 -rss_limit_mb=2048 ;;
     ptable) echo -max_len=65536 ;;
     agent-jobdoc|fw-rule|gpo-ini) echo -max_len=4096 ;;
+    inf) echo -max_len=32768 ;;
     fat) echo -max_len=400000 ;;
     ntfs-names) echo -max_len=2097152 ;;
     drvpkg) echo -max_len=131072 -rss_limit_mb=2048 ;;
