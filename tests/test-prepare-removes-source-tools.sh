@@ -13,6 +13,8 @@
 # - aws: the image has no NVMe boot driver: asked explicitly the job is
 #   refused (exit 2, disk hash unchanged); by default the step is skipped;
 #   with the drivers operation's seam saying AWSNVMe is provided it plans;
+# - vsphere with removeSourceTools true: refused (its boot storage is not
+#   in the data file);
 # - chkdsk: BootExecute gets "autocheck autochk /p \??\C:" before
 #   Windows' default; defrag and chkntfs /d are first-boot steps.
 . tests/functions.sh
@@ -118,6 +120,11 @@ echo '{"type":"prepare","platform":"aws","removeSourceTools":true}' >"$TMP/aws-h
 expect_eq "$(jq -r '.steps[0].status' "$TMP/h1.json")" failed "harness: aws without the seam"
 "$H" plan --ops sourceTools --boot-storage AWSNVMe "$fresh" "$TMP/aws-h.json" >"$TMP/h2.json" || fail "op-harness failed"
 expect_eq "$(jq -r '.steps[0].status' "$TMP/h2.json")" planned "harness: aws with AWSNVMe provided by the job"
+
+# A platform whose boot storage the data file does not know: refused when asked.
+job "$TMP/vs.json" '{"type":"prepare","platform":"vsphere","removeSourceTools":true,"dryRun":true}'
+expect_exit 2 "$CE_OFFLINE" prepare "$fresh" --job "$TMP/vs.json" --json
+expect_grep 'which storage driver boots it is not known' "$TMP/err" "vsphere: the refusal says why"
 
 # removeSourceTools false: nothing.
 job "$TMP/off.json" '{"type":"prepare","platform":"azure","removeSourceTools":false,"dryRun":true}'
