@@ -201,11 +201,12 @@ remove_filters (struct ow_prep_ctx *ctx, struct ow_plan *plan, json_t *names, si
     json_t *list = json_object_get (h, "list"), *v;
     const char *key = json_string_value (json_object_get (h, "key"));
     const char *value = json_string_value (json_object_get (h, "value"));
-    const char **keep = calloc (json_array_size (list) + 1, sizeof *keep);
+    const char **keep;
     size_t n = 0, k;
 
     if (r == -1)
       break;
+    keep = calloc (json_array_size (list) + 1, sizeof *keep);
     if (keep == NULL) {
       r = ow_err (ENOMEM, "out of memory");
       break;
