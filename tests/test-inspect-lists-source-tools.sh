@@ -7,10 +7,12 @@
 # product with its Uninstall entry (64-bit and WOW6432Node views), every
 # service with its Start, every class and device filter list naming one.
 # The expected values are read from the image's hives independently, with
-# ntfscat + hivexget; an image without tools lists none.
+# ntfscat + hivexget; the real VMware guest hive of realhive-bios is found
+# to carry VMware Tools; an image without tools lists none.
 . tests/functions.sh
 . tests/prepare-functions.sh
 requires hivexget
+requires hivexsh
 requires jq
 requires ntfscat
 
@@ -64,6 +66,24 @@ done
 jq -e '[.[].filters[] | select(.names | index("kbdclass"))] | length == 0' "$st" >/dev/null \
   || fail "kbdclass listed as a tool's filter"
 echo "ok: in-box filters are not listed"
+
+# A real VMware guest's SYSTEM hive (realhive-bios: regipy's
+# SYSTEM_WIN_10_1709): VMware Tools is found from its services alone, with
+# the names as stored and the real device filters VMMouse and VMUsbMouse.
+real=$(fixture realhive-bios)
+"$CE_OFFLINE" inspect --json "$real" >"$TMP/real.json" || fail "inspect failed"
+expect_eq "$(jq -r '[.windows[0].sourceTools[].id] | join(",")' "$TMP/real.json")" vmware-tools   "the real VMware guest: VMware Tools found"
+extract "$real" 2 Windows/System32/config/SYSTEM "$TMP/REALSYSTEM"
+while IFS=$'\x1f' read -r key name start; do
+  expect_eq "$(hivexsh "$TMP/REALSYSTEM" <<<"cd ControlSet001\Services
+ls" | grep -x -- "$name")" "$name" "service $name exists with that case"
+  expect_eq "$(hivexget "$TMP/REALSYSTEM" "$key" Start 2>/dev/null || echo null)" "$start" "Start of real $name"
+done < <(jq -r '.windows[0].sourceTools[0].services[] | [.key, .name, (.start | tostring)] | join("\u001f")' "$TMP/real.json")
+expect_eq "$(jq -r '[.windows[0].sourceTools[0].filters[] | .key + ":" + (.names | join(","))] | join(" ")' "$TMP/real.json")" \
+  'ControlSet001\Enum\ACPI\VMW0003\4&1bd7f811&0:VMMouse ControlSet001\Enum\HID\VID_0E0F&PID_0003&MI_00\8&1230c469&0&0000:VMUsbMouse ControlSet001\Enum\HID\VID_0E0F&PID_0003&MI_01\8&3608022b&0&0000:VMUsbMouse' \
+  "the real hive's VMware device filters"
+expect_eq "$(hivexget "$TMP/REALSYSTEM" 'ControlSet001\Enum\ACPI\VMW0003\4&1bd7f811&0' UpperFilters | sed '/^$/d')" \
+  VMMouse "hivexget reads the same device filter"
 
 # An image without tools lists none.
 "$CE_OFFLINE" inspect --json "$(fixture win2016-bios)" >"$TMP/plain.json" || fail "inspect failed"

@@ -353,7 +353,8 @@ remove_tools (struct run *u, json_t *removed, json_t *kept)
                   "%zu source tool product(s) found but the boot storage of %s is not "
                   "proven present (%s): nothing is disabled or uninstalled, since the "
                   "image would not boot there anyway; install the target's storage "
-                  "driver first", json_array_size (removed), u->platform, why ? why : "?");
+                  "driver first, or enable the in-box one (Start=0, its StartOverride values "
+                  "0 or gone)", json_array_size (removed), u->platform, why ? why : "?");
     free (why);
     goto out;
   }

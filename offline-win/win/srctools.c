@@ -232,30 +232,29 @@ uninstall_entries (struct ow_hive *sw, json_t *p, json_t *out)
   return 0;
 }
 
-/* The product's services present in SYSTEM, with Start and Type. */
+/* The product's services present in SYSTEM (ALL: the names under
+ * Services, as stored), with Start and Type. */
 static int
-services_present (struct ow_hive *sys, const char *cs, json_t *p, json_t *out, bool *marker)
+services_present (struct ow_hive *sys, const char *cs, char **all, json_t *p, json_t *out,
+                  bool *marker)
 {
   size_t i;
   json_t *s;
 
   *marker = false;
   json_array_foreach (json_object_get (p, "services"), i, s) {
-    const char *name = json_string_value (s);
+    const char *name = NULL;
     char *key = NULL;
     uint32_t start, type;
     json_t *o;
-    int r;
 
+    for (size_t k = 0; all && all[k] && name == NULL; k++)
+      if (strcasecmp (all[k], json_string_value (s)) == 0)
+        name = all[k];
+    if (name == NULL)
+      continue;
     if (asprintf (&key, "%s\\Services\\%s", cs, name) == -1)
       return ow_err (ENOMEM, "out of memory");
-    r = ow_hive_key_exists (sys, key);
-    if (r != 1) {
-      free (key);
-      if (r == -1)
-        return -1;
-      continue;
-    }
     o = json_pack ("{s:s, s:s}", "name", name, "key", key);
     json_object_set_new (o, "start", ow_hive_get_dword (sys, key, "Start", &start) == 1
                                      ? json_integer (start) : json_null ());
@@ -355,8 +354,22 @@ json_t *
 ow_srctools_detect (struct ow_hive *sys, struct ow_hive *sw, const char *cs, json_t *table)
 {
   json_t *found = json_array (), *p;
+  char **all = NULL, *svc = NULL;
   size_t i;
 
+  if (sys && cs) {
+    if (asprintf (&svc, "%s\\Services", cs) == -1) {
+      json_decref (found);
+      ow_err (ENOMEM, "out of memory");
+      return NULL;
+    }
+    all = ow_hive_subkeys (sys, svc);
+    free (svc);
+    if (all == NULL && errno != ENOENT) {
+      json_decref (found);
+      return NULL;
+    }
+  }
   json_array_foreach (json_object_get (table, "products"), i, p) {
     json_t *entries = json_array (), *svcs = json_array (), *filters = json_array ();
     json_t *names = filter_names (p);
@@ -364,7 +377,7 @@ ow_srctools_detect (struct ow_hive *sys, struct ow_hive *sw, const char *cs, jso
     int r = sw ? uninstall_entries (sw, p, entries) : 0;
 
     if (r == 0 && sys && cs)
-      r = services_present (sys, cs, p, svcs, &marker);
+      r = services_present (sys, cs, all, p, svcs, &marker);
     if (r == 0 && sys && cs && (json_array_size (entries) > 0 || marker))
       r = ow_srctools_filters (sys, cs, names, filters);
     json_decref (names);
@@ -373,6 +386,7 @@ ow_srctools_detect (struct ow_hive *sys, struct ow_hive *sw, const char *cs, jso
       json_decref (svcs);
       json_decref (filters);
       json_decref (found);
+      ow_strv_free (all);
       return NULL;
     }
     if (json_array_size (entries) == 0 && !marker) {
@@ -386,6 +400,7 @@ ow_srctools_detect (struct ow_hive *sys, struct ow_hive *sw, const char *cs, jso
         "hypervisor", json_object_get (p, "hypervisor"),
         "products", entries, "services", svcs, "filters", filters));
   }
+  ow_strv_free (all);
   return found;
 }
 
