@@ -27,8 +27,14 @@ FX_CSN=001 perl -pe 's/\@(CSN)\@/$ENV{"FX_$1"}/g' tests/fixtures/reg/srctools-sy
 perl "$TMP/filter.pl" "$TMP/tools.in" >"$TMP/tools.reg"
 hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$TMP/SYSTEM" "$TMP/tools.reg"
 
+# SOFTWARE without any Uninstall entry of a tool (realhive-bios'): the
+# products are found by their services alone.
+"$H" plan --ops vda --dump-hive SOFTWARE="$TMP/SOFTWARE" "$(fixture realhive-bios)" \
+  <(echo '{"type":"prepare"}') >/dev/null || fail "op-harness failed"
+
 echo '{"type":"prepare","platform":"azure","removeSourceTools":true}' >"$TMP/job.json"
-"$H" plan --ops sourceTools --hive SYSTEM="$TMP/SYSTEM" "$img" "$TMP/job.json" >"$TMP/plan.json" \
+plan() { "$H" plan --ops sourceTools --hive SYSTEM="$TMP/SYSTEM" --hive SOFTWARE="$TMP/SOFTWARE" "$@"; }
+plan "$img" "$TMP/job.json" >"$TMP/plan.json" \
   || fail "op-harness failed"
 expect_eq "$(jq -r '.steps[0].status' "$TMP/plan.json")" failed "explicit removeSourceTools without boot storage"
 expect_eq "$(jq '.changes | length' "$TMP/plan.json")" 0 "changes planned"
@@ -43,7 +49,7 @@ Windows Registry Editor Version 5.00
 EOF_REG
 hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$TMP/SYSTEM" "$TMP/on.reg"
 expect_eq "$(hivexget "$TMP/SYSTEM" 'ControlSet001\Services\storvsc\StartOverride' 0)" 0 "StartOverride\\0 now"
-"$H" plan --ops sourceTools --hive SYSTEM="$TMP/SYSTEM" "$img" "$TMP/job.json" >"$TMP/plan2.json" \
+plan "$img" "$TMP/job.json" >"$TMP/plan2.json" \
   || fail "op-harness failed"
 expect_eq "$(jq -r '.steps[0].status' "$TMP/plan2.json")" planned "with storvsc on"
 expect_grep 'boots from storvsc' <(jq -r '.steps[0].message' "$TMP/plan2.json") "storvsc is the proof"
@@ -58,3 +64,5 @@ expect_eq "$(jq '[.changes[] | select(.value == "UpperFilters" or .value == "Low
   9 "filter lists edited in the real hive"
 expect_eq "$(jq -r '.changes[] | select(.key == "ControlSet001\\Services\\VMUsbMouse") | .new' "$TMP/plan2.json")" \
   4 "the real VMUsbMouse service is disabled (its stored name)"
+expect_grep 'VMware Tools: found by its services, no Uninstall entry' <(jq -r '.notes[]' "$TMP/plan2.json") \
+  "a product without an Uninstall entry is named: nothing to uninstall"

@@ -280,6 +280,10 @@ queue_uninstalls (struct ow_prep_ctx *ctx, struct ow_plan *plan, json_t *prod, j
   size_t i;
   json_t *e;
 
+  if (json_array_size (json_object_get (prod, "products")) == 0)
+    ow_plan_note (plan, "source tools: %s: found by its services, no Uninstall entry: its "
+                  "services are disabled, nothing is uninstalled at first boot",
+                  json_string_value (json_object_get (prod, "title")));
   json_array_foreach (json_object_get (prod, "products"), i, e) {
     const char *dn = json_string_value (json_object_get (e, "displayName"));
     const char *ver = json_string_value (json_object_get (e, "displayVersion"));
