@@ -21,6 +21,10 @@ done <<'EOF_TABLE'
 {"type":"prepare","installPvs":"7.31.0","provisioningType":"Mcs"}|installed only with provisioningType "Pvs"
 {"type":"prepare","xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc1.corp.example.com,not a host"}]}|is not a valid host name
 {"type":"prepare","platform":"mars"}|'mars' is not one of
+{"type":"prepare","removeSourceTools":true}|\$\.removeSourceTools: needs "platform"
+{"type":"prepare","platform":"azure","removeSourceTools":"yes"}|\$\.removeSourceTools: expected true or false
+{"type":"prepare","chkdsk":1}|\$\.chkdsk: expected true or false
+{"type":"prepare","defrag":"on"}|\$\.defrag: expected true or false
 not json|not valid JSON
 {"type":"export","format":"vhdx"}|job type is 'export', not 'prepare'
 EOF_TABLE

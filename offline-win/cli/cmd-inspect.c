@@ -67,6 +67,18 @@ print_human (json_t *doc)
       printf ("  Citrix VDA %s (%s)\n", str (vda, "version"), str (vda, "displayName"));
     else
       printf ("  no Citrix VDA\n");
+    {
+      json_t *tool, *e;
+      size_t t, m;
+      json_array_foreach (json_object_get (v, "sourceTools"), t, tool) {
+        printf ("  hypervisor tools: %s (%zu services, %zu filter lists)", str (tool, "title"),
+                json_array_size (json_object_get (tool, "services")),
+                json_array_size (json_object_get (tool, "filters")));
+        json_array_foreach (json_object_get (tool, "products"), m, e)
+          printf ("%s %s %s", m ? "," : ":", str (e, "displayName"), str (e, "displayVersion"));
+        putchar ('\n');
+      }
+    }
     json_array_foreach (json_object_get (v, "hives"), k, h)
       if (json_is_true (json_object_get (h, "present")))
         printf ("  hive %-8s %s%s\n", str (h, "name"), str (h, "state"),

@@ -27,4 +27,12 @@ ow_data_firstboot_runner:
 ow_data_firstboot_runner_end:
 	.byte 0
 
+	.balign 16
+	.globl ow_data_source_tools
+	.globl ow_data_source_tools_end
+ow_data_source_tools:
+	.incbin "offline-win/data/source-tools.json"
+ow_data_source_tools_end:
+	.byte 0
+
 	.section .note.GNU-stack,"",@progbits

@@ -169,6 +169,12 @@ foreach ($s in @($R.steps)) {
     Set-Content -LiteralPath $done -Value $rc -Encoding Ascii
     if ($rc -eq 3010) { $reboot = $true }
     Write-Log "step $($s.id): done (exit $rc)"
+  } elseif ($s.continueOnFailure) {
+    # Steps that may fail for reasons a retry does not change (an
+    # uninstaller off its own platform, often 1603): reported, not retried,
+    # and the list goes on.  Never a restart in the middle of the list.
+    Set-Content -LiteralPath $done -Value $rc -Encoding Ascii
+    Write-Log "step $($s.id): failed (exit $rc): reported, going on with the next step"
   } else {
     Write-Log "step $($s.id): failed (exit $rc)"
     $failed = $true

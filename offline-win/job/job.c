@@ -61,6 +61,9 @@ static const struct field fields[] = {
   { "domainUnjoin", K_BOOL, T_PREP, NULL },
   { "workgroup", K_STRING, T_PREP, NULL },
   { "enableRdp", K_BOOL, T_PREP, NULL },
+  { "removeSourceTools", K_BOOL, T_PREP, NULL },
+  { "chkdsk", K_BOOL, T_PREP, NULL },
+  { "defrag", K_BOOL, T_PREP, NULL },
   { "artifacts", K_ARTIFACTS, T_PREP, NULL },
   { "format", K_ENUM, T_COPY, formats },
   { "outputStorageLocation", K_LOCATION, T_COPY, NULL },
@@ -250,6 +253,11 @@ check_rules (const json_t *doc)
                            prov ? prov : "none", prov ? "\"" : "");
   if (pvs && (*pvs == '\0' || strspn (pvs, "0123456789.") != strlen (pvs)))
     return ow_err_invalid ("$.installPvs: '%s' is not a version like \"7.31.0\"", pvs);
+  /* The target platform says which tools are the source's. */
+  if (json_is_true (json_object_get (doc, "removeSourceTools"))
+      && json_object_get (doc, "platform") == NULL)
+    return ow_err_invalid ("$.removeSourceTools: needs \"platform\" (the target: tools of "
+                           "its own hypervisor are kept, the others removed)");
   if (json_object_get (doc, "workgroup") &&
       !ow_job_netbios_name_ok (json_string_value (json_object_get (doc, "workgroup"))))
     return ow_err_invalid ("$.workgroup: not a valid workgroup name (1-15 characters, no "

@@ -18,7 +18,8 @@
  * before writing (exit 2); a first-boot runner that cannot be registered
  * would leave copied installers that never run.  Other failed steps are reported and the job
  * goes on (the seed's rule for an unsupported VDA). */
-static const char *const blocking_steps[] = { "misa", "pvs", "components", "firstboot", NULL };
+static const char *const blocking_steps[] = { "misa", "pvs", "components", "firstboot",
+                                            "sourceTools", NULL };
 
 struct engine {
   struct ow_disk *disk;
@@ -250,6 +251,10 @@ run_operations (struct engine *e)
     { "components", ow_op_components },
     { "domainUnjoin", ow_op_unjoin },
     { "platform", ow_op_platform },
+    /* After any operation that provides drivers (its first-boot steps
+     * come first), before the runner is written. */
+    { "sourceTools", ow_op_srctools },
+    { "diskcheck", ow_op_diskcheck },
     { "firstboot", ow_op_firstboot },   /* last: turns queued commands into files */
   };
   size_t n = sizeof ops / sizeof ops[0];
@@ -345,6 +350,9 @@ engine_free (struct engine *e)
     free (e->ctx.fb[i].description);
   }
   free (e->ctx.fb);
+  for (size_t i = 0; i < e->ctx.nboot_storage; i++)
+    free (e->ctx.boot_storage[i]);
+  free (e->ctx.boot_storage);
   free (e->win.systemroot);
   if (e->vol)
     ow_volume_close (e->vol);

@@ -64,7 +64,18 @@ ow_firstboot_add (struct ow_prep_ctx *ctx, const char *step, const char *command
     free (c->description);
     return ow_err (ENOMEM, "out of memory");
   }
+  c->continue_on_failure = false;
   ctx->nfb++;
+  return 0;
+}
+
+int
+ow_firstboot_add_lenient (struct ow_prep_ctx *ctx, const char *step, const char *command,
+                          const char *description)
+{
+  if (ow_firstboot_add (ctx, step, command, description) == -1)
+    return -1;
+  ctx->fb[ctx->nfb - 1].continue_on_failure = true;
   return 0;
 }
 
@@ -735,11 +746,15 @@ build_steps (struct ow_prep_ctx *ctx, struct fb *f)
 {
   json_t *steps = json_array (), *doc;
 
-  for (size_t i = 0; i < ctx->nfb; i++)
-    json_array_append_new (steps, json_pack ("{s:I, s:s, s:s, s:s}", "id", (json_int_t) i + 1,
-                                             "step", ctx->fb[i].step,
-                                             "description", ctx->fb[i].description,
-                                             "command", ctx->fb[i].command));
+  for (size_t i = 0; i < ctx->nfb; i++) {
+    json_t *st = json_pack ("{s:I, s:s, s:s, s:s}", "id", (json_int_t) i + 1,
+                            "step", ctx->fb[i].step, "description", ctx->fb[i].description,
+                            "command", ctx->fb[i].command);
+    /* Only when set: steps.json of the other steps stays as it was. */
+    if (st && ctx->fb[i].continue_on_failure)
+      json_object_set_new (st, "continueOnFailure", json_true ());
+    json_array_append_new (steps, st);
+  }
   doc = json_pack ("{s:i, s:i, s:o, s:o}", "version", 1, "maxAttempts", MAX_ATTEMPTS,
                    "steps", steps, "restore", restore_info (f));
   f->steps = doc ? json_dumps (doc, JSON_INDENT (2) | JSON_PRESERVE_ORDER) : NULL;

@@ -104,6 +104,7 @@ struct ow_firstboot_cmd {
   char *step;          /* operation that needs it */
   char *command;          /* command line, run as SYSTEM at next boot */
   char *description;
+  bool continue_on_failure;  /* a non-zero exit is logged and the list goes on */
 };
 
 /* What the operations see: the one Windows installation, read-only
@@ -123,7 +124,16 @@ struct ow_prep_ctx {
   const char *const *artifact_paths;/* "NAME=PATH" pairs given to ce-offline */
   struct ow_firstboot_cmd *fb;      /* queued first-boot commands */
   size_t nfb;
+  /* Boot storage drivers an earlier operation of this job made bootable
+   * (injected): ow_prep_boot_storage_provided adds a service name here,
+   * and removeSourceTools counts it as the target's boot storage. */
+  char **boot_storage;
+  size_t nboot_storage;
 };
+
+/* The seam for the drivers operation: SERVICE (e.g. "vioscsi") is a boot
+ * storage driver this job installs with Start=0 and its file. */
+int ow_prep_boot_storage_provided (struct ow_prep_ctx *ctx, const char *service);
 
 /* One function per operation (offline-win/prepare/op-*.c).  Each reads
  * CTX, adds changes to PLAN and records its step status.  -1 only for
@@ -144,6 +154,14 @@ int ow_op_platform (struct ow_prep_ctx *ctx, struct ow_plan *plan);     /* RDP +
 int ow_firstboot_add (struct ow_prep_ctx *ctx, const char *step,
                       const char *command, const char *description);
 int ow_op_firstboot (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+/* The same, for a step whose failure is reported and does not stop the
+ * list (an uninstaller that fails off its platform, defrag). */
+int ow_firstboot_add_lenient (struct ow_prep_ctx *ctx, const char *step,
+                              const char *command, const char *description);
+/* op-srctools.c: removeSourceTools (data/source-tools.json). */
+int ow_op_srctools (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+/* op-diskcheck.c: chkdsk (BootExecute) and defrag (first boot). */
+int ow_op_diskcheck (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 
 /* prepare/apply.c: write the validated PLAN (hives swapped crash-safely,
  * files written), then drop the hive backups. */

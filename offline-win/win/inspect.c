@@ -90,7 +90,8 @@ inspect_install (struct ow_win_ctx *c)
                     c->systemroot, c->system == NULL ? "SYSTEM" : "SOFTWARE");
 
   if (ow_win_version (c, win) == -1 || ow_win_system (c, win) == -1 ||
-      ow_win_domain (c, win) == -1 || ow_win_vda (c, win) == -1)
+      ow_win_domain (c, win) == -1 || ow_win_vda (c, win) == -1 ||
+      ow_win_srctools (c, win) == -1)
     ow_win_problem (c->problems, "registry-unreadable", "%s", ow_error_message ());
   json_object_set_new (win, "hives", hives);
   if (asprintf (&where, "partition %u", c->part->number) == -1)

@@ -49,6 +49,20 @@ char *ow_win_drive_letter (struct ow_win_ctx *c, const struct ow_partition *p);
 int ow_win_domain (struct ow_win_ctx *c, json_t *out);
 /* win/vda.c: Citrix VDA version and controllers. */
 int ow_win_vda (struct ow_win_ctx *c, json_t *out);
+/* win/srctools.c: source-hypervisor tools (data/source-tools.json).
+ * The checked data file (NULL + error if it is malformed). */
+json_t *ow_srctools_load (void);
+json_t *ow_srctools_parse (const char *data, size_t len);
+/* Products of TABLE found in the hives (either may be NULL): an array of
+ * {"id","title","hypervisor","products","services","filters"}. */
+json_t *ow_srctools_detect (struct ow_hive *sys, struct ow_hive *sw, const char *cs,
+                            json_t *table);
+/* Every UpperFilters/LowerFilters list of the class keys and the Enum
+ * device keys of control set CS naming one of NAMES, appended to OUT as
+ * {"key","value","list","names"}. */
+int ow_srctools_filters (struct ow_hive *sys, const char *cs, json_t *names, json_t *out);
+/* Inspect: "sourceTools" of the installation. */
+int ow_win_srctools (struct ow_win_ctx *c, json_t *out);
 /* win/hives.c: load hive NAME of the installation (ENTRIES: the names in
  * System32/config), replaying newer log entries in memory; append its
  * state to the HIVES array.  NULL if absent or unusable (the problem is
