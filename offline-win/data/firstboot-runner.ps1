@@ -4,7 +4,7 @@
 # SYSTEM before any logon.  Runs the commands of steps.json once, in order;
 # a failed boot is retried at the next boot, at most maxAttempts boots in
 # all; then (success or giving up) it removes its scripts.ini entry,
-# restores gpt.ini, deletes its files and the staged installers.  The log
+# restores gpt.ini, deletes its files, the staged installers and drivers.  The log
 # stays: %ProgramData%\CE-Appliance\firstboot.log.  Plain ASCII on purpose:
 # Windows PowerShell 5.1 reads a BOM-less script as ANSI.
 $ErrorActionPreference = 'Stop'
@@ -165,10 +165,13 @@ function Get-PendingReboot {
 
 $failed = $false
 $reboot = $false
+$ran = $false
 foreach ($s in @($R.steps)) {
   $done = Join-Path $Dir ('done-' + $s.id)
   if (Test-Path -LiteralPath $done) { Write-Log "step $($s.id) ($($s.step)) was done at an earlier boot"; continue }
-  if ($s.step -eq 'drivers') {
+  # Only before this boot's first step: a restart our own steps asked for
+  # (pnputil 3010) comes at the end of the run.
+  if ($s.step -eq 'drivers' -and -not $ran) {
     $pending = Get-PendingReboot
     if ($pending) {
       Write-Log "step $($s.id): a restart is pending ($pending): driver steps wait for the next boot"
@@ -176,6 +179,7 @@ foreach ($s in @($R.steps)) {
       break
     }
   }
+  $ran = $true
   Write-Log "step $($s.id) ($($s.step)): $($s.description): $($s.command)"
   try {
     $p = Start-Process -FilePath (Join-Path $env:SystemRoot 'System32\cmd.exe') `
