@@ -661,6 +661,9 @@ plan_needs (struct drv *d, const struct ow_drv_choice *choices, size_t n,
     bool boot = nd->role && strcmp (nd->role, ROLE_BOOT) == 0, met = false;
     int inbox = 0, svc = 0;
 
+    if (nd->role == NULL)
+      continue;
+
     for (size_t k = 0; k < n && !met; k++)
       met = choice_meets (&choices[k], nd);
     if (!met && nd->inbox && (inbox = inbox_present (d, nd->inbox, &store)) == -1)
@@ -722,8 +725,15 @@ ow_drivers_plan (struct ow_prep_ctx *ctx, struct ow_plan *plan,
   size_t before = plan->n, fb_before = ctx->nfb;
   int r = -1;
 
-  if (n == 0 && nneeds == 0)
-    return 0;
+  /* Needs without a role are the platform profile's to report (it
+   * notes a missing service): nothing to do here without a choice. */
+  {
+    size_t roles = 0;
+    for (size_t i = 0; i < nneeds; i++)
+      roles += needs[i].role != NULL;
+    if (n == 0 && roles == 0)
+      return 0;
+  }
   if (ctx->system == NULL) {
     ow_plan_step (plan, STEP, OW_STEP_FAILED, "the SYSTEM hive is not available");
     return 0;
