@@ -39,13 +39,6 @@
  * storage drivers on Windows 7: the class virt-v2v writes). */
 #define SCSI_CLASS_GUID "{4D36E97B-E325-11CE-BFC1-08002BE10318}"
 
-/* drv-bind.c */
-int ow_drv_bind_cdd (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *service,
-                     const char *class_guid, char *const *hwids, size_t nhwids);
-int ow_drv_bind_ddb (struct ow_prep_ctx *ctx, struct ow_plan *plan, const struct ow_drv_choice *c,
-                     const char *service, const char *arch, char **inf, char **label);
-char *ow_drv_unbind_command (const struct ow_drv_choice *c, const char *inf, const char *label);
-
 /* pnputil: 0 done, 3010 done after a restart, 259 (ERROR_NO_MORE_ITEMS)
  * staged but no device to update, which virt-v2v's firstboot script
  * also accepts. */

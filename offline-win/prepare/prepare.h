@@ -200,6 +200,25 @@ int ow_drivers_plan (struct ow_prep_ctx *ctx, struct ow_plan *plan,
                      const struct ow_drv_choice *choices, size_t n,
                      const struct ow_drv_source *src,
                      const struct ow_drv_need *needs, size_t nneeds, bool missing_warn);
+/* drv-bind.c (used by op-drivers.c; here for the unit tests). */
+int ow_drv_guid_bytes (const char *s, uint8_t out[16]);
+int ow_drv_version_blob (const char *class_guid, uint8_t out[48]);
+char *ow_drv_hwid_key (const char *hwid);
+int ow_drv_bootstrap_names (const struct ow_drv_choice *c, const char *arch, char **inf,
+                            char **label);
+int ow_drv_bind_cdd (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *service,
+                     const char *class_guid, char *const *hwids, size_t nhwids);
+int ow_drv_bind_ddb (struct ow_prep_ctx *ctx, struct ow_plan *plan,
+                     const struct ow_drv_choice *c, const char *service, const char *arch,
+                     char **inf, char **label);
+char *ow_drv_unbind_command (const struct ow_drv_choice *c, const char *inf, const char *label);
+/* drv-source.c: the source over the job's open packages (pkg.c). SET
+ * must outlive SRC. */
+struct ow_drv_pkgset {
+  struct ow_drvpkg **v;
+  size_t n;
+};
+void ow_drv_source_init (struct ow_drv_source *src, struct ow_drv_pkgset *set);
 /* The operation: the job's platform needs, CTX's choices. */
 int ow_op_drivers (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 /* Test-only entry: ow_prepare_disk with SETUP called on the context
