@@ -12,7 +12,7 @@
  *      INF's folder as in the archive, and installed by the first-boot
  *      runner before any other step: pnputil, then the bootstrap
  *      DriverDatabase keys of 1 removed.
- *   3. In-box drivers the platform needs (found in the image, not in a
+ *   3. In-box drivers the platform needs (drv-inbox.c: found in the image, not in a
  *      table): only made to start at boot, their IDs bound on Windows 7.
  *   4. A boot-storage need met by none of these fails the step: the job
  *      is refused before writing, unless the job says
@@ -32,12 +32,8 @@
 /* As printf formats ("%%" is one '%'). */
 #define STAGE_DIR_WIN   "%%ProgramData%%\\CE-Appliance\\drivers"
 #define RUNNER_LOG      "%%ProgramData%%\\CE-Appliance\\firstboot.log"
-#define ROLE_BOOT       "boot-storage"
 #define MAX_CMDLINE     8000     /* cmd.exe takes 8191 characters */
 #define MAX_STAGED      100000   /* files staged by one job */
-/* The SCSIAdapter class (CriticalDeviceDatabase entries of in-box
- * storage drivers on Windows 7: the class virt-v2v writes). */
-#define SCSI_CLASS_GUID "{4D36E97B-E325-11CE-BFC1-08002BE10318}"
 
 /* pnputil: 0 done, 3010 done after a restart, 259 (ERROR_NO_MORE_ITEMS)
  * staged but no device to update, which virt-v2v's firstboot script
@@ -519,193 +515,6 @@ choice_ok (struct drv *d, const struct ow_drv_choice *c)
   return true;
 }
 
-/* ---- 3. and 4. what the platform needs -------------------------------- */
-
-/* HWID (from the INF) is the platform's ID NEED or a more specific form
- * of it ("PCI\VEN_1AF4&DEV_1004&SUBSYS_..." for "PCI\VEN_1AF4&DEV_1004"). */
-static bool
-hwid_matches (const char *hwid, const char *need)
-{
-  size_t n = strlen (need);
-  return strncasecmp (hwid, need, n) == 0 && (hwid[n] == '\0' || hwid[n] == '&');
-}
-
-static bool
-choice_meets (const struct ow_drv_choice *c, const struct ow_drv_need *n)
-{
-  for (size_t i = 0; i < c->nservices; i++)
-    if (strcasecmp (c->services[i].name, n->service) == 0)
-      return true;
-  for (size_t i = 0; i < c->nhwids; i++)
-    for (size_t k = 0; k < n->nhwids; k++)
-      if (hwid_matches (c->hwids[i], n->hwids[k]))
-        return true;
-  return false;
-}
-
-/* The image ships INF (Windows\INF\<inf> or a driver store folder
- * <inf>_*): 1, 0, -1. */
-static int
-inbox_present (struct drv *d, const char *inf, char ***store)
-{
-  char *path = NULL;
-  size_t n = strlen (inf);
-  int r;
-
-  if (asprintf (&path, "%s/INF/%s", d->ctx->systemroot, inf) == -1)
-    return ow_err (ENOMEM, "out of memory");
-  r = ow_path_exists (d->ctx->vol, path);
-  free (path);
-  if (r != 0)
-    return r;
-  if (*store == NULL) {
-    if (asprintf (&path, "%s/System32/DriverStore/FileRepository", d->ctx->systemroot) == -1)
-      return ow_err (ENOMEM, "out of memory");
-    *store = ow_dir_list (d->ctx->vol, path);
-    free (path);
-    if (*store == NULL && errno != ENOENT)
-      return -1;
-    if (*store == NULL && (*store = calloc (1, sizeof **store)) == NULL)
-      return ow_err (ENOMEM, "out of memory");
-  }
-  for (size_t i = 0; (*store)[i]; i++)
-    if (strncasecmp ((*store)[i], inf, n) == 0 && (*store)[i][n] == '_')
-      return 1;
-  return 0;
-}
-
-static int
-service_exists (struct drv *d, const char *svc)
-{
-  char *key = NULL;
-  int r;
-
-  if (asprintf (&key, "%s\\Services\\%s", d->ctx->control_set, svc) == -1)
-    return ow_err (ENOMEM, "out of memory");
-  r = ow_hive_key_exists (d->ctx->system, key);
-  free (key);
-  return r;
-}
-
-static int
-set_params (struct drv *d, const struct ow_drv_need *n)
-{
-  char *key = NULL;
-  int r = 0;
-
-  if (n->nparams == 0)
-    return 0;
-  if (asprintf (&key, "%s\\Services\\%s\\Parameters", d->ctx->control_set, n->service) == -1)
-    return ow_err (ENOMEM, "out of memory");
-  for (size_t i = 0; i < n->nparams && r == 0; i++)
-    r = ow_plan_reg_set_dword (d->plan, STEP, d->ctx->system, "SYSTEM", key, n->param_names[i],
-                               n->param_values[i]);
-  free (key);
-  return r;
-}
-
-/* An in-box boot driver: Start=0 (the service Windows registered for
- * it), a StartOverride that keeps it off removed, its IDs in the
- * CriticalDeviceDatabase before Windows 8 (from 8 on the driver store's
- * own DriverDatabase entries bind it). */
-static int
-plan_inbox_boot (struct drv *d, const struct ow_drv_need *n)
-{
-  char *key = NULL, *ov = NULL;
-  uint32_t t;
-  void *data = NULL;
-  size_t len, before = d->plan->n;
-  int r;
-
-  if (asprintf (&key, "%s\\Services\\%s", d->ctx->control_set, n->service) == -1
-      || asprintf (&ov, "%s\\Services\\%s\\StartOverride", d->ctx->control_set, n->service) == -1)
-    return ow_err (ENOMEM, "out of memory");
-  r = ow_plan_reg_set_dword (d->plan, STEP, d->ctx->system, "SYSTEM", key, "Start", 0);
-  if (r == 0 && (r = ow_hive_get_raw (d->ctx->system, ov, "0", &t, &data, &len)) == 1)
-    r = ow_plan_reg_delete (d->plan, STEP, d->ctx->system, "SYSTEM", ov, "0");
-  free (data);
-  if (r == 0 && !d->ddb)
-    r = ow_drv_bind_cdd (d->ctx, d->plan, n->service, SCSI_CLASS_GUID, n->hwids, n->nhwids);
-  free (key);
-  free (ov);
-  for (size_t i = before; r == 0 && i < d->plan->n; i++)
-    if (d->plan->v[i].note == NULL
-        && asprintf (&d->plan->v[i].note, "in-box %s (%s): starts at boot", n->service,
-                     n->inbox) == -1) {
-      d->plan->v[i].note = NULL;
-      r = ow_err (ENOMEM, "out of memory");
-    }
-  return r;
-}
-
-static int
-plan_needs (struct drv *d, const struct ow_drv_choice *choices, size_t n,
-            const struct ow_drv_need *needs, size_t nneeds, bool warn)
-{
-  char **store = NULL, *missing = NULL;
-  size_t mlen = 0;
-  FILE *mf = open_memstream (&missing, &mlen);
-  int r = 0, nmissing = 0;
-
-  if (mf == NULL)
-    return ow_err (ENOMEM, "out of memory");
-  for (size_t i = 0; i < nneeds && r == 0; i++) {
-    const struct ow_drv_need *nd = &needs[i];
-    bool boot = nd->role && strcmp (nd->role, ROLE_BOOT) == 0, met = false;
-    int inbox = 0, svc = 0;
-
-    if (nd->role == NULL)
-      continue;
-
-    for (size_t k = 0; k < n && !met; k++)
-      met = choice_meets (&choices[k], nd);
-    if (!met && nd->inbox && (inbox = inbox_present (d, nd->inbox, &store)) == -1)
-      r = -1;
-    if (r == 0 && !met && (svc = service_exists (d, nd->service)) == -1)
-      r = -1;
-    if (r == -1)
-      break;
-    if (!met && inbox == 1 && svc == 1) {
-      /* In the image: make sure it can start at boot. */
-      if (boot)
-        r = plan_inbox_boot (d, nd);
-      d->inbox++;
-      ow_plan_note (d->plan, "drivers: %s (%s) is in the image (%s)%s", nd->service,
-                    nd->what ? nd->what : "", nd->inbox, boot ? ": set to start at boot" : "");
-      met = true;
-    }
-    else if (!met && svc == 1) {
-      ow_plan_note (d->plan, "drivers: %s (%s) is already installed in the image", nd->service,
-                    nd->what ? nd->what : "");
-      met = true;
-    }
-    if (r == 0 && met)
-      r = set_params (d, nd);
-    if (r == 0 && !met) {
-      ow_plan_note (d->plan, "drivers: the platform needs %s (%s%s%s): neither in the image "
-                    "nor in the job's \"drivers\"", nd->service, nd->what ? nd->what : "",
-                    nd->nhwids ? ", hardware ID " : "", nd->nhwids ? nd->hwids[0] : "");
-      if (boot)
-        fprintf (mf, "%s%s (%s%s%s)", nmissing++ ? "; " : "", nd->service,
-                 nd->what ? nd->what : "boot storage", nd->nhwids ? ", " : "",
-                 nd->nhwids ? nd->hwids[0] : "");
-    }
-  }
-  fclose (mf);
-  ow_strv_free (store);
-  if (r == 0 && nmissing > 0) {
-    if (warn)
-      ow_plan_note (d->plan, "drivers: \"missingDrivers\": \"warn\": the image may not boot on "
-                    "the target without its boot storage driver: %s", missing);
-    else
-      fail (d, "the target's boot storage driver is neither in the image nor in \"drivers\": "
-            "%s. Supply a driver package for it in \"drivers\" (an artifact), or set "
-            "\"missingDrivers\": \"warn\" to prepare anyway", missing);
-  }
-  free (missing);
-  return r;
-}
-
 /* ---- entry points ------------------------------------------------------ */
 
 int
@@ -716,6 +525,7 @@ ow_drivers_plan (struct ow_prep_ctx *ctx, struct ow_plan *plan,
 {
   struct drv d = { .ctx = ctx, .plan = plan, .src = src, .arch = image_arch (ctx->facts) };
   size_t before = plan->n, fb_before = ctx->nfb;
+  char *missing = NULL;
   int r = -1;
 
   /* Needs without a role are the platform profile's to report (it
@@ -765,8 +575,15 @@ ow_drivers_plan (struct ow_prep_ctx *ctx, struct ow_plan *plan,
                                 NULL, 0) == -1)
       goto out;
   }
-  if (plan_needs (&d, choices, n, needs, nneeds, missing_warn) == -1)
+  if (ow_drv_plan_needs (ctx, plan, choices, n, needs, nneeds, d.ddb, &d.inbox, &missing) == -1)
     goto out;
+  if (missing && missing_warn)
+    ow_plan_note (plan, "drivers: \"missingDrivers\": \"warn\": the image may not boot on the "
+                  "target without its boot storage driver: %s", missing);
+  else if (missing)
+    fail (&d, "the target's boot storage driver is neither in the image nor in \"drivers\": "
+          "%s. Supply a driver package for it in \"drivers\" (an artifact), or set "
+          "\"missingDrivers\": \"warn\" to prepare anyway", missing);
   if (d.failed)
     ow_plan_step (plan, STEP, OW_STEP_FAILED, "%s", d.failed);
   else
@@ -779,6 +596,7 @@ ow_drivers_plan (struct ow_prep_ctx *ctx, struct ow_plan *plan,
                   ctx->nfb - fb_before, d.inbox, plan->n - before);
   r = 0;
  out:
+  free (missing);
   drv_free (&d);
   return r;
 }

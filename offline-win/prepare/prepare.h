@@ -212,6 +212,14 @@ int ow_drv_bind_ddb (struct ow_prep_ctx *ctx, struct ow_plan *plan,
                      const struct ow_drv_choice *c, const char *service, const char *arch,
                      char **inf, char **label);
 char *ow_drv_unbind_command (const struct ow_drv_choice *c, const char *inf, const char *label);
+/* drv-inbox.c: plan what NEEDS the CHOICES do not meet and the image
+ * has (in-box drivers made to start at boot; DDB: the image binds
+ * through DriverDatabase); *INBOX_USED counts them.  *MISSING gets the
+ * boot-storage needs met by nothing ("svc (what, hwid); ..."), or NULL. */
+int ow_drv_plan_needs (struct ow_prep_ctx *ctx, struct ow_plan *plan,
+                       const struct ow_drv_choice *choices, size_t n,
+                       const struct ow_drv_need *needs, size_t nneeds, bool ddb,
+                       size_t *inbox_used, char **missing);
 /* drv-source.c: the source over the job's open packages (pkg.c). SET
  * must outlive SRC. */
 struct ow_drv_pkgset {
