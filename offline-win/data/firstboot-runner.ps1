@@ -4,7 +4,7 @@
 # SYSTEM before any logon.  Runs the commands of steps.json once, in order;
 # a failed boot is retried at the next boot, at most maxAttempts boots in
 # all; then (success or giving up) it removes its scripts.ini entry,
-# restores gpt.ini, deletes its files and the staged installers.  The log
+# restores gpt.ini, deletes its files, the staged installers and drivers.  The log
 # stays: %ProgramData%\CE-Appliance\firstboot.log.  Plain ASCII on purpose:
 # Windows PowerShell 5.1 reads a BOM-less script as ANSI.
 $ErrorActionPreference = 'Stop'
@@ -82,6 +82,7 @@ function Remove-Runner($Restore) {
       { Remove-ScriptsEntry },
       { Restore-GptIni $Restore },
       { Remove-Item -LiteralPath (Join-Path $Base 'installers') -Recurse -Force -ErrorAction SilentlyContinue },
+      { Remove-Item -LiteralPath (Join-Path $Base 'drivers') -Recurse -Force -ErrorAction SilentlyContinue },
       { Remove-Item -LiteralPath $Dir -Recurse -Force })) {
     try { & $action } catch { Write-Log "cleanup: $_" }
   }
@@ -116,7 +117,7 @@ function Test-AdminOnly([string]$Path) {
 }
 
 $why = $null
-foreach ($p in @($Base, $Dir, (Join-Path $Base 'installers'), (Join-Path $Dir 'steps.json'))) {
+foreach ($p in @($Base, $Dir, (Join-Path $Base 'installers'), (Join-Path $Base 'drivers'), (Join-Path $Dir 'steps.json'))) {
   try {
     if (Test-Path -LiteralPath $p) { $why = Test-AdminOnly $p }
   } catch { $why = "cannot read the ACL of ${p}: $_" }
@@ -150,11 +151,35 @@ $n++
 Set-Content -LiteralPath $attemptsFile -Value $n -Encoding Ascii
 Write-Log "boot $n of at most $($R.maxAttempts): $(@($R.steps).Count) steps"
 
+# Windows with a restart pending (updates, renames) may not install a
+# driver package: driver steps wait for the next boot, as virt-v2v's
+# firstboot script does (docs/drivers.md).
+function Get-PendingReboot {
+  $keys = @('HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired',
+            'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending')
+  foreach ($k in $keys) { if (Test-Path -LiteralPath $k) { return $k } }
+  $sm = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -ErrorAction SilentlyContinue
+  if ($sm -and $sm.PendingFileRenameOperations) { return 'PendingFileRenameOperations' }
+  return $null
+}
+
 $failed = $false
 $reboot = $false
+$ran = $false
 foreach ($s in @($R.steps)) {
   $done = Join-Path $Dir ('done-' + $s.id)
   if (Test-Path -LiteralPath $done) { Write-Log "step $($s.id) ($($s.step)) was done at an earlier boot"; continue }
+  # Only before this boot's first step: a restart our own steps asked for
+  # (pnputil 3010) comes at the end of the run.
+  if ($s.step -eq 'drivers' -and -not $ran) {
+    $pending = Get-PendingReboot
+    if ($pending) {
+      Write-Log "step $($s.id): a restart is pending ($pending): driver steps wait for the next boot"
+      $failed = $true
+      break
+    }
+  }
+  $ran = $true
   Write-Log "step $($s.id) ($($s.step)): $($s.description): $($s.command)"
   try {
     $p = Start-Process -FilePath (Join-Path $env:SystemRoot 'System32\cmd.exe') `
@@ -165,7 +190,10 @@ foreach ($s in @($R.steps)) {
     $rc = -1
   }
   # 3010: done, a restart completes it (ERROR_SUCCESS_REBOOT_REQUIRED).
-  if ($rc -eq 0 -or $rc -eq 3010) {
+  # A step may name its own list (pnputil: 259, no device to update).
+  $ok = @(0, 3010)
+  if ($null -ne $s.okExitCodes) { $ok = @($s.okExitCodes) }
+  if ($ok -contains $rc) {
     Set-Content -LiteralPath $done -Value $rc -Encoding Ascii
     if ($rc -eq 3010) { $reboot = $true }
     Write-Log "step $($s.id): done (exit $rc)"

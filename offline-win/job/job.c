@@ -11,9 +11,10 @@
 #define MAX_STRING 4096
 #define MAX_XD_PARAMS 64
 #define MAX_ARTIFACTS 64
+#define MAX_DRIVER_PACKAGES MAX_ARTIFACTS
 #define MAX_WAIT_FOR_DISK_SECONDS 3600
 
-enum kind { K_STRING, K_BOOL, K_INT, K_ENUM, K_XD, K_ARTIFACTS, K_LOCATION };
+enum kind { K_STRING, K_BOOL, K_INT, K_ENUM, K_XD, K_ARTIFACTS, K_LOCATION, K_NAMES };
 
 /* Which job types accept a field. */
 #define T_INSPECT 1u
@@ -41,6 +42,7 @@ static const char *const platforms[] = {
 };
 static const char *const provisioning[] = { "Mcs", "Pvs", NULL };
 static const char *const pagefile[] = { "auto", "temp-disk", "system", NULL };
+static const char *const missing_drivers[] = { "refuse", "warn", NULL };
 /* IPS names first, then the short names ce-offline export uses. */
 static const char *const formats[] = {
   "VhdxDiskFormat", "VhdDiskFormat", "Raw", "QCow2", "Vmdk",
@@ -65,6 +67,8 @@ static const struct field fields[] = {
   { "chkdsk", K_BOOL, T_PREP, NULL },
   { "defrag", K_BOOL, T_PREP, NULL },
   { "artifacts", K_ARTIFACTS, T_PREP, NULL },
+  { "drivers", K_NAMES, T_PREP, NULL },
+  { "missingDrivers", K_ENUM, T_PREP, missing_drivers },
   { "format", K_ENUM, T_COPY, formats },
   { "outputStorageLocation", K_LOCATION, T_COPY, NULL },
   { "outputImageFilename", K_STRING, T_COPY, NULL },
@@ -170,6 +174,31 @@ check_artifacts (const json_t *v)
   return 0;
 }
 
+/* "drivers": artifact names, each once (check_rules: each pinned). */
+static int
+check_names (const json_t *v, const char *path)
+{
+  size_t i, k;
+  json_t *e;
+
+  if (!json_is_array (v))
+    return type_error (path, "an array of artifact names", v);
+  if (json_array_size (v) > MAX_DRIVER_PACKAGES)
+    return ow_err_invalid ("%s: more than %u entries", path, MAX_DRIVER_PACKAGES);
+  json_array_foreach (v, i, e) {
+    if (!json_is_string (e))
+      return ow_err_invalid ("%s[%zu]: expected an artifact name, got %s", path, i,
+                             json_kind (e));
+    if (!ow_job_artifact_name_ok (json_string_value (e)))
+      return ow_err_invalid ("%s[%zu]: name '%s' is not allowed (letters, digits, '.', '_', "
+                             "'-'; not starting with '.')", path, i, json_string_value (e));
+    for (k = 0; k < i; k++)
+      if (strcmp (json_string_value (json_array_get (v, k)), json_string_value (e)) == 0)
+        return ow_err_invalid ("%s[%zu]: '%s' is listed twice", path, i, json_string_value (e));
+  }
+  return 0;
+}
+
 static int
 check_location (const json_t *v)
 {
@@ -221,6 +250,7 @@ check_field (const struct field *f, const json_t *v)
   case K_XD: r = ow_job_check_xd (v); break;
   case K_ARTIFACTS: r = check_artifacts (v); break;
   case K_LOCATION: r = check_location (v); break;
+  case K_NAMES: r = check_names (v, path); break;
   }
   free (path);
   return r;
@@ -258,6 +288,15 @@ check_rules (const json_t *doc)
       && json_object_get (doc, "platform") == NULL)
     return ow_err_invalid ("$.removeSourceTools: needs \"platform\" (the target: tools of "
                            "its own hypervisor are kept, the others removed)");
+  {
+    size_t i;
+    json_t *d;
+    json_array_foreach (json_object_get (doc, "drivers"), i, d)
+      if (json_object_get (json_object_get (doc, "artifacts"), json_string_value (d)) == NULL)
+        return ow_err_invalid ("$.drivers[%zu]: driver package '%s' has no digest in "
+                               "\"artifacts\" (add \"%s\": \"sha256:<hex>\")", i,
+                               json_string_value (d), json_string_value (d));
+  }
   if (json_object_get (doc, "workgroup") &&
       !ow_job_netbios_name_ok (json_string_value (json_object_get (doc, "workgroup"))))
     return ow_err_invalid ("$.workgroup: not a valid workgroup name (1-15 characters, no "

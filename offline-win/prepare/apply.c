@@ -258,11 +258,14 @@ parent_dir (const char *path)
 }
 
 /* Files written by the first-boot runner and installers must not be
- * writable by ordinary users: they run as SYSTEM at next boot. */
+ * writable by ordinary users: they run as SYSTEM at next boot; so must
+ * drivers (staged packages pnputil installs, boot drivers the kernel
+ * loads). */
 static unsigned
 file_flags (const struct ow_change *c)
 {
-  return strcmp (c->step, "firstboot") == 0 || c->source ? OW_WRITE_PROTECTED : 0;
+  return strcmp (c->step, "firstboot") == 0 || strcmp (c->step, "drivers") == 0 || c->source
+         ? OW_WRITE_PROTECTED : 0;
 }
 
 static int

@@ -18,8 +18,8 @@
  * before writing (exit 2); a first-boot runner that cannot be registered
  * would leave copied installers that never run.  Other failed steps are reported and the job
  * goes on (the seed's rule for an unsupported VDA). */
-static const char *const blocking_steps[] = { "misa", "pvs", "components", "firstboot",
-                                            "sourceTools", NULL };
+static const char *const blocking_steps[] = { "misa", "pvs", "components", "drivers",
+                                              "firstboot", "sourceTools", NULL };
 
 struct engine {
   struct ow_disk *disk;
@@ -251,6 +251,7 @@ run_operations (struct engine *e)
     { "components", ow_op_components },
     { "domainUnjoin", ow_op_unjoin },
     { "platform", ow_op_platform },
+    { "drivers", ow_op_drivers },       /* queues its commands first in the runner */
     /* After any operation that provides drivers (its first-boot steps
      * come first), before the runner is written. */
     { "sourceTools", ow_op_srctools },
@@ -348,6 +349,7 @@ engine_free (struct engine *e)
     free (e->ctx.fb[i].step);
     free (e->ctx.fb[i].command);
     free (e->ctx.fb[i].description);
+    free (e->ctx.fb[i].ok_codes);
   }
   free (e->ctx.fb);
   for (size_t i = 0; i < e->ctx.nboot_storage; i++)
@@ -370,6 +372,15 @@ engine_free (struct engine *e)
 int
 ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
                  const struct ow_prepare_options *opts, char **result)
+{
+  return ow_prepare_disk_setup (disk, job, opts, NULL, NULL, result);
+}
+
+int
+ow_prepare_disk_setup (struct ow_disk *disk, const struct ow_job *job,
+                       const struct ow_prepare_options *opts,
+                       int (*setup) (struct ow_prep_ctx *ctx, void *opaque), void *opaque,
+                       char **result)
 {
   struct engine e = { .opts = opts, .disk = disk };
   int r = -1;
@@ -410,6 +421,8 @@ ow_prepare_disk (struct ow_disk *disk, const struct ow_job *job,
     goto out;
   e.pt = ow_ptable_read (e.view);
   if (e.pt == NULL || open_target (&e) == -1)
+    goto out;
+  if (setup && setup (&e.ctx, opaque) == -1)
     goto out;
   if (run_operations (&e) == -1 || check_blocking (&e) == -1)
     goto out;

@@ -45,28 +45,55 @@ char *ow_fb_ini_get (const char *text, const char *section, const char *key);
 char *ow_fb_scripts_merge (const char *old, const char *cmdline, const char *params,
                            bool *changed, bool *had_ours);
 
-int
-ow_firstboot_add (struct ow_prep_ctx *ctx, const char *step, const char *command,
-                  const char *description)
+/* Insert a command at AT of the queue. */
+static int
+queue_insert (struct ow_prep_ctx *ctx, size_t at, const char *step, const char *command,
+              const char *description, bool first, const int *ok, size_t nok)
 {
-  struct ow_firstboot_cmd *v = realloc (ctx->fb, (ctx->nfb + 1) * sizeof *v), *c;
+  struct ow_firstboot_cmd *v = realloc (ctx->fb, (ctx->nfb + 1) * sizeof *v), c;
 
   if (v == NULL)
     return ow_err (ENOMEM, "out of memory");
   ctx->fb = v;
-  c = &v[ctx->nfb];
-  c->step = strdup (step);
-  c->command = strdup (command);
-  c->description = strdup (description ? description : "");
-  if (c->step == NULL || c->command == NULL || c->description == NULL) {
-    free (c->step);
-    free (c->command);
-    free (c->description);
+  memset (&c, 0, sizeof c);
+  c.first = first;
+  c.step = strdup (step);
+  c.command = strdup (command);
+  c.description = strdup (description ? description : "");
+  if (nok > 0 && (c.ok_codes = calloc (nok, sizeof *c.ok_codes)) != NULL) {
+    memcpy (c.ok_codes, ok, nok * sizeof *ok);
+    c.nok_codes = nok;
+  }
+  if (c.step == NULL || c.command == NULL || c.description == NULL
+      || (nok > 0 && c.ok_codes == NULL)) {
+    free (c.step);
+    free (c.command);
+    free (c.description);
+    free (c.ok_codes);
     return ow_err (ENOMEM, "out of memory");
   }
-  c->continue_on_failure = false;
+  memmove (&v[at + 1], &v[at], (ctx->nfb - at) * sizeof *v);
+  v[at] = c;
   ctx->nfb++;
   return 0;
+}
+
+int
+ow_firstboot_add (struct ow_prep_ctx *ctx, const char *step, const char *command,
+                  const char *description)
+{
+  return queue_insert (ctx, ctx->nfb, step, command, description, false, NULL, 0);
+}
+
+int
+ow_firstboot_add_first (struct ow_prep_ctx *ctx, const char *step, const char *command,
+                        const char *description, const int *ok_codes, size_t nok_codes)
+{
+  size_t at = 0;
+
+  while (at < ctx->nfb && ctx->fb[at].first)
+    at++;
+  return queue_insert (ctx, at, step, command, description, true, ok_codes, nok_codes);
 }
 
 int
@@ -84,7 +111,8 @@ ow_firstboot_add_lenient (struct ow_prep_ctx *ctx, const char *step, const char 
  * standard user may create folders in ProgramData, and the runner runs
  * what is in them as SYSTEM).  One we create gets that descriptor. */
 static const char *const runner_dirs[] = {
-  "ProgramData/CE-Appliance", FB_DIR, "ProgramData/CE-Appliance/installers", NULL,
+  "ProgramData/CE-Appliance", FB_DIR, "ProgramData/CE-Appliance/installers",
+  "ProgramData/CE-Appliance/drivers", NULL,
 };
 
 int
@@ -747,13 +775,21 @@ build_steps (struct ow_prep_ctx *ctx, struct fb *f)
   json_t *steps = json_array (), *doc;
 
   for (size_t i = 0; i < ctx->nfb; i++) {
-    json_t *st = json_pack ("{s:I, s:s, s:s, s:s}", "id", (json_int_t) i + 1,
-                            "step", ctx->fb[i].step, "description", ctx->fb[i].description,
-                            "command", ctx->fb[i].command);
+    json_t *s = json_pack ("{s:I, s:s, s:s, s:s}", "id", (json_int_t) i + 1,
+                           "step", ctx->fb[i].step, "description", ctx->fb[i].description,
+                           "command", ctx->fb[i].command);
+    /* Only when not the runner's default (0, 3010): steps.json of a job
+     * without drivers stays as it was. */
+    if (s && ctx->fb[i].nok_codes > 0) {
+      json_t *codes = json_array ();
+      for (size_t k = 0; k < ctx->fb[i].nok_codes; k++)
+        json_array_append_new (codes, json_integer (ctx->fb[i].ok_codes[k]));
+      json_object_set_new (s, "okExitCodes", codes);
+    }
     /* Only when set: steps.json of the other steps stays as it was. */
-    if (st && ctx->fb[i].continue_on_failure)
-      json_object_set_new (st, "continueOnFailure", json_true ());
-    json_array_append_new (steps, st);
+    if (s && ctx->fb[i].continue_on_failure)
+      json_object_set_new (s, "continueOnFailure", json_true ());
+    json_array_append_new (steps, s);
   }
   doc = json_pack ("{s:i, s:i, s:o, s:o}", "version", 1, "maxAttempts", MAX_ATTEMPTS,
                    "steps", steps, "restore", restore_info (f));

@@ -731,8 +731,8 @@ missing_drivers (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *plat
       const char *when = json_string_value (json_object_get (d, "when"));
       fprintf (f, "%s%s", n++ ? ", " : "", svc);
       ow_plan_note (plan, "platform %s: driver service %s (%s%s%s) is not registered in the "
-                    "image: make sure it is installed before the first boot on %s (prepare "
-                    "does not install drivers)", platform, svc,
+                    "image: make sure it is installed before the first boot on %s (the "
+                    "drivers step says what was supplied)", platform, svc,
                     json_string_value (json_object_get (d, "what")),
                     when ? "; needed for " : "", when ? when : "", platform);
     }

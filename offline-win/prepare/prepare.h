@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "drivers/drivers.h"
 
 enum ow_change_kind {
   OW_CH_REG_SET,          /* create or replace a value (key created if absent) */
@@ -104,8 +105,26 @@ struct ow_firstboot_cmd {
   char *step;          /* operation that needs it */
   char *command;          /* command line, run as SYSTEM at next boot */
   char *description;
+  bool first;             /* queued with ow_firstboot_add_first */
+  int *ok_codes;          /* exit codes that mean done (NULL: 0 and 3010) */
+  size_t nok_codes;
   bool continue_on_failure;  /* a non-zero exit is logged and the list goes on */
 };
+
+/* Where the bytes of a chosen driver package come from (op-drivers):
+ * the selection plugs its package reader in (ow_drvpkg_find +
+ * ow_drvpkg_read; a host directory in the tests). */
+struct ow_drv_source {
+  void *opaque;
+  /* The content of PATH ('/'-separated, as in struct ow_drv_choice) in
+   * PACKAGE, in a new buffer (caller frees).  0 or -1 (ow_err set). */
+  int (*read) (void *opaque, const char *package, const char *path, void **buf, size_t *len);
+  /* Every regular file of PACKAGE, NULL-terminated (ow_strv_free), or
+   * NULL (ow_err set). */
+  char **(*list) (void *opaque, const char *package);
+};
+
+struct ow_drv_need;
 
 /* What the operations see: the one Windows installation, read-only
  * private hive copies (logs replayed), and the validated job. */
@@ -129,6 +148,15 @@ struct ow_prep_ctx {
    * and removeSourceTools counts it as the target's boot storage. */
   char **boot_storage;
   size_t nboot_storage;
+  /* The driver selection's answer for this image (op-drivers.c): the
+   * choices and the source of their files; none: only in-box drivers. */
+  const struct ow_drv_choice *drv_choices;
+  size_t ndrv_choices;
+  const struct ow_drv_source *drv_src;
+  /* What the target needs; NULL: the job platform's, from platforms.json
+   * (the tests set their own). */
+  const struct ow_drv_need *drv_needs;
+  size_t ndrv_needs;
 };
 
 /* The seam for the drivers operation: SERVICE (e.g. "vioscsi") is a boot
@@ -148,11 +176,85 @@ int ow_op_vda (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 int ow_op_components (struct ow_prep_ctx *ctx, struct ow_plan *plan);   /* MISA / PVS */
 int ow_op_unjoin (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 int ow_op_platform (struct ow_prep_ctx *ctx, struct ow_plan *plan);     /* RDP + platform profile */
+
+/* ---- op-drivers.c: target drivers (docs/drivers.md) ----------------- */
+
+/* One driver the target platform needs (platforms.json "drivers"). */
+struct ow_drv_need {
+  char *service;          /* "stornvme", "vioscsi" */
+  char *what;             /* operator words */
+  char *role;             /* "boot-storage", "network", ...; NULL = unknown */
+  char **hwids;           /* hardware IDs the platform presents, may be empty */
+  size_t nhwids;
+  char *inbox;            /* INF Windows ships the driver in ("stornvme.inf"), or NULL */
+  /* Services\<service>\Parameters DWORDs the platform needs
+   * ("parameters": {"IoTimeoutValue": 240}). */
+  char **param_names;
+  uint32_t *param_values;
+  size_t nparams;
+};
+void ow_drv_needs_free (struct ow_drv_need *v, size_t n);
+/* The needs of PLATFORM from the embedded platforms.json (fields
+ * "role", "hardwareIds", "inbox", "parameters" of each "drivers" entry;
+ * absent ones are empty).  0 / -1. */
+int ow_drv_platform_needs (const char *platform, struct ow_drv_need **v, size_t *n);
+/* The same from a platforms.json document already loaded. */
+int ow_drv_needs_from_json (json_t *platforms, const char *platform,
+                            struct ow_drv_need **v, size_t *n);
+/* Plan the drivers of CHOICES (their files read through SRC) and the
+ * in-box NEEDS of the image: boot-critical storage written and bound at
+ * boot, every package staged and installed first at next boot.  A
+ * boot-storage need met by neither fails the "drivers" step (the job is
+ * then refused before writing) unless MISSING_WARN.  0 / -1. */
+int ow_drivers_plan (struct ow_prep_ctx *ctx, struct ow_plan *plan,
+                     const struct ow_drv_choice *choices, size_t n,
+                     const struct ow_drv_source *src,
+                     const struct ow_drv_need *needs, size_t nneeds, bool missing_warn);
+/* drv-bind.c (used by op-drivers.c; here for the unit tests). */
+int ow_drv_guid_bytes (const char *s, uint8_t out[16]);
+int ow_drv_version_blob (const char *class_guid, uint8_t out[48]);
+char *ow_drv_hwid_key (const char *hwid);
+int ow_drv_bootstrap_names (const struct ow_drv_choice *c, const char *arch, char **inf,
+                            char **label);
+int ow_drv_bind_cdd (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *service,
+                     const char *class_guid, char *const *hwids, size_t nhwids);
+int ow_drv_bind_ddb (struct ow_prep_ctx *ctx, struct ow_plan *plan,
+                     const struct ow_drv_choice *c, const char *service, const char *arch,
+                     char **inf, char **label);
+char *ow_drv_unbind_command (const struct ow_drv_choice *c, const char *inf, const char *label);
+/* drv-inbox.c: plan what NEEDS the CHOICES do not meet and the image
+ * has (in-box drivers made to start at boot; DDB: the image binds
+ * through DriverDatabase); *INBOX_USED counts them.  *MISSING gets the
+ * boot-storage needs met by nothing ("svc (what, hwid); ..."), or NULL. */
+int ow_drv_plan_needs (struct ow_prep_ctx *ctx, struct ow_plan *plan,
+                       const struct ow_drv_choice *choices, size_t n,
+                       const struct ow_drv_need *needs, size_t nneeds, bool ddb,
+                       size_t *inbox_used, char **missing);
+/* drv-source.c: the source over the job's open packages (pkg.c). SET
+ * must outlive SRC. */
+struct ow_drv_pkgset {
+  struct ow_drvpkg **v;
+  size_t n;
+};
+void ow_drv_source_init (struct ow_drv_source *src, struct ow_drv_pkgset *set);
+/* The operation: the job's platform needs, CTX's choices. */
+int ow_op_drivers (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+/* Test-only entry: ow_prepare_disk with SETUP called on the context
+ * before the operations run (the tests hand-build driver choices). */
+int ow_prepare_disk_setup (struct ow_disk *disk, const struct ow_job *job,
+                           const struct ow_prepare_options *opts,
+                           int (*setup) (struct ow_prep_ctx *ctx, void *opaque), void *opaque,
+                           char **result);
 /* First-boot runner: the other operations queue commands with
  * ow_firstboot_add; ow_op_firstboot (run last) turns the queue into files
  * and registry changes, or removes nothing when the queue is empty. */
 int ow_firstboot_add (struct ow_prep_ctx *ctx, const char *step,
                       const char *command, const char *description);
+/* The same, run before every command queued with ow_firstboot_add (in
+ * the order of these calls), done on any exit code of OK_CODES (NULL:
+ * 0 and 3010).  Driver installation uses it: later steps may need them. */
+int ow_firstboot_add_first (struct ow_prep_ctx *ctx, const char *step, const char *command,
+                            const char *description, const int *ok_codes, size_t nok_codes);
 int ow_op_firstboot (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 /* The same, for a step whose failure is reported and does not stop the
  * list (an uninstaller that fails off its platform, defrag). */

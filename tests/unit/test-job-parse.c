@@ -57,6 +57,15 @@ static const struct row rows[] = {
   { "{\"type\":\"prepare\",\"type\":\"export\"}", "duplicate" },
   { "{\"type\":\"export\",\"outputStorageLocation\":{\"username\":\"u\"}}", "missing field 'location'" },
   { "{\"type\":\"prepare\",\"waitForDiskSeconds\":-1}", "between 0 and" },
+  { "{\"type\":\"prepare\",\"platform\":\"gcp\",\"drivers\":[\"virtio-win\"],\"missingDrivers\":\"warn\","
+    "\"artifacts\":{\"virtio-win\":\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}}", NULL },
+  { "{\"type\":\"prepare\",\"drivers\":[\"virtio-win\"]}", "$.drivers[0]: driver package 'virtio-win' has no digest in \"artifacts\"" },
+  { "{\"type\":\"prepare\",\"drivers\":\"virtio-win\"}", "$.drivers: expected an array of artifact names, got string" },
+  { "{\"type\":\"prepare\",\"drivers\":[\"../iso\"]}", "$.drivers[0]: name '../iso' is not allowed" },
+  { "{\"type\":\"prepare\",\"drivers\":[\"a\",\"a\"]}", "$.drivers[1]: 'a' is listed twice" },
+  { "{\"type\":\"prepare\",\"drivers\":[1]}", "$.drivers[0]: expected an artifact name, got integer" },
+  { "{\"type\":\"prepare\",\"missingDrivers\":\"ignore\"}", "$.missingDrivers: 'ignore' is not one of: refuse, warn" },
+  { "{\"type\":\"export\",\"drivers\":[]}", "'drivers' is not allowed in a 'export' job" },
 };
 
 static void
