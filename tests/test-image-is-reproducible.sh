@@ -26,6 +26,9 @@ PIECES="ce-agent ce-init kernel/bzImage initramfs.cpio.lz4"
 
 # build DIR UMASK LOCALE TZ FAKETIME: clone, check out, make image (with
 # the clock moved by FAKETIME, a faketime -f offset, if not empty).
+# NO_FAKE_STAT=1: libfaketime would also shift every time stat() returns,
+# so files stamped with SOURCE_DATE_EPOCH would look 3 days off; on a
+# real later day their times are what the build set.
 build() {
   local dir=$1 mask=$2 loc=$3 zone=$4 fake=$5 start=$SECONDS
   git clone -q --no-local "$CE_TOP" "$dir" || fail "git clone failed"
@@ -36,7 +39,7 @@ build() {
   ( cd "$dir" && umask "$mask" &&
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE -u BUILD -u SOURCE_DATE_EPOCH \
         -u CE_COMMIT LC_ALL="$loc" LANG="$loc" TZ="$zone" \
-      ${fake:+faketime -f "$fake"} nice make --no-print-directory -j"$(nproc)" INSTALL_DEPS=true image ) \
+      NO_FAKE_STAT=1 ${fake:+faketime -f "$fake"} nice make --no-print-directory -j"$(nproc)" INSTALL_DEPS=true image ) \
     > "$dir.log" 2>&1 || { tail -n 40 "$dir.log"; fail "make image in $dir failed (log $dir.log)"; }
   echo "built in $((SECONDS - start)) s"
 }
