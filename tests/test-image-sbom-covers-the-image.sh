@@ -79,9 +79,11 @@ version_of() {
   jq -r --arg id "$1" '.packages[] | select(.SPDXID == $id) | .versionInfo' "$sbom"
 }
 for lib in lib/x86_64-linux-gnu/libc.so.6 lib/x86_64-linux-gnu/libhivex.so.0 sbin/udhcpc; do
-  pkg=$(dpkg-query -S "/$lib" 2>/dev/null | head -n1 | cut -d: -f1)
-  [ -n "$pkg" ] || pkg=$(dpkg-query -S "/usr/$lib" | head -n1 | cut -d: -f1)
-  [ "$lib" = sbin/udhcpc ] && pkg=$(dpkg-query -S /bin/busybox | cut -d: -f1)
+  # (usr-merge: dpkg knows some libraries under /lib, others under /usr/lib)
+  case $lib in
+    sbin/udhcpc) pkg=$(dpkg-query -S /bin/busybox | cut -d: -f1) ;;
+    *) pkg=$({ dpkg-query -S "/$lib" 2>/dev/null || dpkg-query -S "/usr/$lib"; } | head -n1 | cut -d: -f1) ;;
+  esac
   expect_eq "$(owner "./initramfs/$lib")" "SPDXRef-Package-$pkg" "/$lib is from $pkg"
   expect_eq "$(version_of "SPDXRef-Package-$pkg")" "$(dpkg-query -W -f='${Version}' "$pkg")" "$pkg version"
 done
