@@ -80,7 +80,8 @@ expect_eq "$(jq -r .kernel.bzImageSha256 "$prov")" "$(sha256sum < "$TMP/vmlinuz"
 xv=$(ls "${XDG_CACHE_HOME:-$HOME/.cache}"/ce-appliance/src-*/scripts/extract-vmlinux 2>/dev/null | head -n1)
 [ -n "$xv" ] || fail "the kernel source (scripts/kernel-build unpacks it) is missing"
 "$xv" "$TMP/vmlinuz" > "$TMP/vmlinux" 2>/dev/null || fail "extract-vmlinux failed"
-strings "$TMP/vmlinux" | grep -m1 '^Linux version [0-9]' > "$TMP/banner" || fail "no Linux version string"
+strings "$TMP/vmlinux" > "$TMP/strings"
+grep -m1 '^Linux version [0-9]' "$TMP/strings" > "$TMP/banner" || fail "no Linux version string"
 cat "$TMP/banner"
 expect_grep '(ce@ce-appliance)' "$TMP/banner" "kernel built as ce@ce-appliance, not the builder"
 when=$(LC_ALL=C date -u -d "@$(stat -c %Y /usr/src/linux-source-6.1.tar.xz)" '+%a %b %e %H:%M:%S UTC %Y')
