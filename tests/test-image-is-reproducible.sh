@@ -55,6 +55,11 @@ echo "double build: $((SECONDS - t0)) s"
 
 differ=
 for f in $ARTIFACTS; do
+  if [ ! -f "$a/build/image/$f" ] || [ ! -f "$b/build/image/$f" ]; then
+    echo "MISSING: $f (not written by make image)"
+    differ="$differ $f"
+    continue
+  fi
   ha=$(sha256sum < "$a/build/image/$f" | cut -d' ' -f1)
   hb=$(sha256sum < "$b/build/image/$f" | cut -d' ' -f1)
   if [ "$ha" = "$hb" ]; then
@@ -77,6 +82,7 @@ for p in $PIECES; do
   esac
 done
 for f in $differ; do
+  [ -f "$a/build/image/$f" ] && [ -f "$b/build/image/$f" ] || continue
   echo "== diffoscope $f"
   timeout 900 diffoscope --text - --max-report-size 400000 "$a/build/image/$f" "$b/build/image/$f" |
     head -n 400
