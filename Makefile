@@ -13,6 +13,11 @@ PKGS     := hivex libntfs-3g libnbd jansson libcrypto
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread -fno-strict-aliasing
+# The checkout's path must not reach a binary: the debug info names the
+# compile directory, and the linker's build id hashes the debug info too,
+# so even a stripped binary would differ between two clones (the appliance
+# image is reproducible: docs/APPLIANCE.md).
+CFLAGS   += -ffile-prefix-map=$(CURDIR)=.
 CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ioffline-win/include -Ioffline-win
 LDFLAGS  += -pthread
 ifeq ($(SANITIZE),1)

@@ -139,6 +139,13 @@ void ce_tls_free (struct ce_tls *tls);
 /* SHA-256 of the DER encoding of the first certificate in PEM; -1 if none. */
 int ce_cert_pem_fingerprint (const char *pem, char out[65]);
 
+/* ---- config/image-info.c ---------------------------------------------- */
+
+/* The image's identity file (/etc/ce-image.json in the appliance):
+ * {"commit", "sourceDateEpoch", "contentDigest"}, checked strictly; *OUT
+ * is the parsed object.  -1 with *ERRMSG (malloc'd) if missing or bad. */
+int ce_image_info_load (const char *path, json_t **out, char **errmsg);
+
 /* ---- the agent's global state (main.c) --------------------------------- */
 
 struct ce_agent {
@@ -156,6 +163,7 @@ struct ce_agent {
   size_t nhost_disks;
   const char *sysfs_root;
   char *export_root;               /* canonical; NULL: no local destinations */
+  json_t *image;                   /* ce_image_info_load(); NULL: not an image */
 };
 extern struct ce_agent ce_agent;
 

@@ -43,6 +43,8 @@
 #define DMI_DIR "/sys/class/dmi/id"
 #define AZURE_ASSET_TAG "7783-7084-3265-9085-8269-3286-77"
 #define MAX_SMALL_FILE 4096
+/* imagebuild/mkinitramfs writes it: the commit and the content digest. */
+#define IMAGE_INFO_PATH "/etc/ce-image.json"
 #define JOB_STOP_TIMEOUT 120.0
 
 struct ce_agent ce_agent;
@@ -88,6 +90,9 @@ usage (FILE *f)
 "  --export-root DIR      local export destinations must lie beneath DIR\n"
 "                         (else the boot config's exportRoot; none: refused)\n"
 "  --platform NAME        report NAME instead of the detected platform\n"
+"  --image-info FILE      the image's commit and content digest, reported in\n"
+"                         GET /v1/info (default " IMAGE_INFO_PATH " in appliance\n"
+"                         mode; none with --host)\n"
 "  --fw-cfg PATH          read the fw_cfg config from PATH (tests)\n"
 "  --proc-cmdline PATH    read the kernel command line from PATH (tests)\n"
 "  --sysfs-root DIR       enumerate DIR/block instead of /sys/block (tests)\n"
@@ -194,7 +199,8 @@ int
 main (int argc, char **argv)
 {
   enum { O_HOST = 256, O_LISTEN, O_CONFIG, O_DISK, O_ARTDIR, O_ARTMAX,
-         O_CONNTO, O_PLATFORM, O_FWCFG, O_CMDLINE, O_SYSFS, O_ROUTES, O_EXPROOT };
+         O_CONNTO, O_PLATFORM, O_FWCFG, O_CMDLINE, O_SYSFS, O_ROUTES, O_EXPROOT,
+         O_IMAGEINFO };
   static const struct option longopts[] = {
     { "host", no_argument, NULL, O_HOST },
     { "listen", required_argument, NULL, O_LISTEN },
@@ -209,6 +215,7 @@ main (int argc, char **argv)
     { "sysfs-root", required_argument, NULL, O_SYSFS },
     { "list-routes", no_argument, NULL, O_ROUTES },
     { "export-root", required_argument, NULL, O_EXPROOT },
+    { "image-info", required_argument, NULL, O_IMAGEINFO },
     { "verbose", no_argument, NULL, 'v' },
     { "version", no_argument, NULL, 'V' },
     { "help", no_argument, NULL, 'h' },
@@ -216,6 +223,7 @@ main (int argc, char **argv)
   };
   struct ce_config_sources src = { NULL, FW_CFG_PATH, CMDLINE_PATH };
   const char *listen = NULL, *platform = NULL, *artifact_dir = NULL, *export_root = NULL;
+  const char *image_info = NULL;
   char *errmsg = NULL, *boot_id = NULL;
   bool temp_artifacts = false;
   unsigned port = 0;
@@ -278,6 +286,7 @@ main (int argc, char **argv)
     case O_SYSFS: ce_agent.sysfs_root = optarg; break;
     case O_ROUTES: ce_server_print_routes (); return EXIT_OK;
     case O_EXPROOT: export_root = optarg; break;
+    case O_IMAGEINFO: image_info = optarg; break;
     case 'v': ce_log_set_debug (true); break;
     case 'V': printf ("ce-agent %s\n", CE_AGENT_VERSION); return EXIT_OK;
     case 'h': usage (stdout); return EXIT_OK;
@@ -335,6 +344,22 @@ main (int argc, char **argv)
   else if (ce_uuid (ce_agent.boot_id) == -1) {
     ce_log (CE_LOG_ERROR, "startup", "no randomness for a boot id");
     goto out;
+  }
+  /* Named explicitly, the file must be good; the appliance's own is
+   * expected but an image without it still serves (reported as null). */
+  if (image_info || !ce_agent.host_mode) {
+    if (ce_image_info_load (image_info ? image_info : IMAGE_INFO_PATH,
+                            &ce_agent.image, &errmsg) == -1) {
+      ce_log (image_info ? CE_LOG_ERROR : CE_LOG_WARN, "image.info", "%s",
+              errmsg ? errmsg : "image info: failed");
+      if (image_info) {
+        fprintf (stderr, "ce-agent: %s\n", errmsg ? errmsg : "image info: failed");
+        status = EXIT_USAGE;
+        goto out;
+      }
+      free (errmsg);
+      errmsg = NULL;
+    }
   }
   if (platform)
     snprintf (ce_agent.platform, sizeof ce_agent.platform, "%s", platform);
@@ -453,6 +478,7 @@ main (int argc, char **argv)
   free (ce_agent.artifact_dir);
   free (ce_agent.host_disks);
   free (ce_agent.export_root);
+  json_decref (ce_agent.image);
   free (atomic_load (&exit_reason));
   ce_tls_free (&ce_agent.tls);
   ce_config_free (&ce_agent.config);

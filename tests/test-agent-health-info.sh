@@ -17,6 +17,7 @@ expect_eq "$(jq -r .platform "$TMP/body")" test-platform "platform"
 expect_eq "$(jq -r .mode "$TMP/body")" host "mode"
 jq -e '.version | test("^[0-9]+\\.[0-9]+")' "$TMP/body" >/dev/null || fail "version"
 jq -e '.uptimeSeconds | type == "number"' "$TMP/body" >/dev/null || fail "uptime"
+expect_eq "$(jq -c .image "$TMP/body")" null "image: null on a host (no image info)"
 boot_id=$(jq -r .bootId "$TMP/body")
 [ -n "$boot_id" ] || fail "boot id"
 

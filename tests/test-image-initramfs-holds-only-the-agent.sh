@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The initramfs holds ce-init (static) as /init, ce-agent, exactly the shared
 # libraries ce-agent needs (its ldd closure: nothing more, nothing less),
-# busybox only as udhcpc, the CA bundle and a few /etc files: no shell, no
+# busybox only as udhcpc, the CA bundle and a few /etc files (hosts, passwd,
+# group, ce-image.json: the image's identity): no shell, no
 # login, no other daemon.  Listed with cpio, not with our own code.
 # The image's ce-agent is its own build without NBD: no libnbd, and so no
 # libxml2 or ICU, in what the initramfs carries (the host's keeps libnbd).
@@ -59,7 +60,7 @@ echo "ok: no libnbd, libxml2 or ICU in the image's ce-agent ($(grep -c '=> /' "$
 ldd "$agent" | awk '/=> \// { print "/lib/x86_64-linux-gnu/" gensub(/.*\//, "", 1, $3) }
                     /^\t\/.*ld-linux/ { print "/lib64/ld-linux-x86-64.so.2" }' | sort -u > "$TMP/closure"
 { printf '%s\n' /init /usr/bin/ce-agent /sbin/udhcpc /etc/hosts /etc/passwd /etc/group \
-    /etc/ssl/certs/ca-certificates.crt; cat "$TMP/closure"
+    /etc/ssl/certs/ca-certificates.crt /etc/ce-image.json; cat "$TMP/closure"
   g=/usr/lib/x86_64-linux-gnu/gconv
   printf '%s\n' $g/gconv-modules.cache $g/ISO8859-1.so $g/UTF-16.so $g/UTF-32.so $g/UNICODE.so
 } | sort > "$TMP/expected"

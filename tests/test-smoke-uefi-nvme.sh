@@ -20,4 +20,10 @@ smoke_wait_ready
 echo "boot to ready (UEFI): ${SMOKE_READY_SECONDS}s"
 smoke_serial | grep -aq '^ce-init: .*(firmware: UEFI)' || fail "ce-init did not see UEFI firmware"
 echo "ok: booted through UEFI"
+# The running image says what it is: the digest its build recorded.
+expect_status 200 GET /v1/info
+expect_eq "$(jq -r .image.contentDigest "$TMP/body")" \
+  "$(jq -r .contentDigest "$CE_IMAGE_DIR/provenance.json")" "/v1/info image digest = provenance.json"
+expect_eq "$(jq -r .image.commit "$TMP/body")" "$(jq -r .commit "$CE_IMAGE_DIR/provenance.json")" \
+  "/v1/info image commit = provenance.json"
 smoke_drive "$disk" serial:CEWIN0002

@@ -25,7 +25,7 @@ h_info (struct request *req, struct reply *out, struct ce_error *err)
   char *running = ce_jobs_running ();
   (void) req; (void) err;
   snprintf (fp, sizeof fp, "sha256:%s", ce_agent.tls.fingerprint);
-  out->json = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:o}",
+  out->json = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:o, s:o?}",
                          "version", CE_AGENT_VERSION,
                          "bootId", ce_agent.boot_id,
                          "platform", ce_agent.platform,
@@ -33,7 +33,8 @@ h_info (struct request *req, struct reply *out, struct ce_error *err)
                          "certificateFingerprint", fp,
                          "uptimeSeconds", (json_int_t) (ce_mono_now () - ce_agent.start_mono),
                          "mutualTls", ce_agent.config.client_ca != NULL,
-                         "runningJob", running ? json_string (running) : json_null ());
+                         "runningJob", running ? json_string (running) : json_null (),
+                         "image", json_deep_copy (ce_agent.image));
   free (running);
   return 0;
 }
