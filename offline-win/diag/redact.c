@@ -49,6 +49,24 @@ secret_key (const char *k)
   return false;
 }
 
+static void redact_text (FILE *out, const char *p, size_t len);
+
+/* A string value with "password=..." and the like inside it. */
+static void
+redact_string (json_t *j, const char *k, json_t *v)
+{
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream (&buf, &size);
+
+  if (f == NULL)
+    return;
+  redact_text (f, json_string_value (v), json_string_length (v));
+  if (fclose (f) == 0 && strcmp (buf, json_string_value (v)) != 0)
+    json_object_set_new (j, k, json_string (buf));
+  free (buf);
+}
+
 static void
 redact_json (json_t *j, int depth)
 {
@@ -62,6 +80,8 @@ redact_json (json_t *j, int depth)
     json_object_foreach (j, k, v) {
       if (secret_key (k) && !json_is_object (v) && !json_is_array (v) && !json_is_null (v))
         json_object_set_new (j, k, json_string (REDACTED));
+      else if (json_is_string (v))
+        redact_string (j, k, v);
       else
         redact_json (v, depth + 1);
     }
