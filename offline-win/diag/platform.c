@@ -94,7 +94,7 @@ diag_platform (struct diag *d, const char *given)
       }
       free (key);
     }
-    else if (!c->service && ow_path_exists (d->w.vol, c->what) == 1)
+    else if (!c->service && d->w.vol && ow_path_exists (d->w.vol, c->what) == 1)
       e = diag_ev_file (c->what, "present");
     ow_error_clear ();
     if (e == NULL)
