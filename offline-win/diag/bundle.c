@@ -225,8 +225,8 @@ select_files (struct diag *d)
 int
 diag_bundle_write (struct diag *d, const char *path, const char *const *includes)
 {
-  struct bundle b = { .d = d, .files = json_array (), .excluded = json_array () };
-  json_t *sec = json_object (), *v;
+  struct bundle b = { .d = d };
+  json_t *sec, *v;
   char *keys = NULL, *report = NULL;
   int fd, r = -1;
   size_t i;
@@ -234,6 +234,9 @@ diag_bundle_write (struct diag *d, const char *path, const char *const *includes
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd == -1)
     return ow_err (errno, "bundle %s: %m%s", path, errno == EEXIST ? " (refusing to replace it)" : "");
+  sec = json_object ();
+  b.files = json_array ();
+  b.excluded = json_array ();
   b.a = archive_write_new ();
   if (b.a == NULL || archive_write_set_format_zip (b.a) != ARCHIVE_OK ||
       archive_write_open_fd (b.a, fd) != ARCHIVE_OK) {
