@@ -51,3 +51,11 @@ echo "ok: firstboot-step-failed with hint"
 # Each finding has a hint and evidence.
 expect_eq "$(jq '[.findings[] | select((.hint | type) != "string" or (.hint | length) == 0)] | length' "$r")" 0 \
   "every finding has a hint"
+
+# SetupAPI: both section footers Windows writes ("Exit status: FAILURE(...)"
+# and the documented "Exit Status(0x...)"), the failed one named.
+expect_eq "$(jq .driverInstalls.sections "$r")" 3 "setupapi: sections"
+expect_eq "$(jq .driverInstalls.failedSections "$r")" 1 "setupapi: failed sections"
+f=$(finding "$r" driver-install-failed)
+expect_eq "$(jq -r '.evidence[1].exitStatus' <<<"$f")" 'FAILURE(0xe0000247)' "setupapi: failed status"
+expect_eq "$(jq -r '.evidence[1].pnputil' <<<"$f")" true "setupapi: pnputil install"

@@ -39,6 +39,7 @@ static const struct clue clues[] = {
   { "aws", true, "EC2Launch" },
   { "aws", true, "Ec2Config" },
   { "aws", false, "ProgramData/Amazon/EC2Launch" },
+  { "aws", false, "ProgramData/Amazon/EC2-Windows/Launch" },     /* EC2Launch v1 */
   { "aws", false, "Program Files/Amazon/EC2Launch" },
   { "aws", false, "Program Files/Amazon/Ec2ConfigService" },
   { "azure", true, "WindowsAzureGuestAgent" },

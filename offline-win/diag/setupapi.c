@@ -6,8 +6,11 @@
  *   ...
  *   <<<  Section end 2024/05/01 10:00:01.456
  *   <<<  [Exit status: SUCCESS]      or  FAILURE(0xe0000219)
- * (Microsoft Learn, "SetupAPI Device Installation Log Entries" and "Format
- * of a Text Log Section").  pnputil's installs are sections too
+ * as Windows 10 and later write it; Microsoft Learn's "Format of a Text Log
+ * Section" / "... Section Footer" document the older form, also read:
+ *   >>>  2005/02/13 22:06:20.000: Section start
+ *   <<<  [Exit Status(0x00000000)]          (0: success)
+ * pnputil's installs are sections too
  * ("DiInstallDriver", "Import Driver Package").  Only the tail of the
  * file is read (DIAG_MAX_TEXT_LOG): the newest installs are the ones a
  * migration made. */
@@ -49,18 +52,27 @@ parse (char *text, json_t *all, json_t *failed, size_t *nall, size_t *nfailed)
   for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save)) {
     char *v;
     line[strcspn (line, "\r")] = '\0';
-    if ((v = after (line, ">>>  [")) != NULL) {
+    if ((v = after (line, ">>>  ")) != NULL && strstr (v, "Section start")) {
+      free (cur.start);
+      if ((v = after (line, ">>>  Section start ")) == NULL)
+        v = line + 5;
+      cur.start = strndup (v, strcspn (v, "]"));
+    }
+    else if ((v = after (line, ">>>  [")) != NULL) {
       free (cur.title);
       free (cur.start);
       cur.start = NULL;
       cur.title = strndup (v, strcspn (v, "]"));
     }
-    else if ((v = after (line, ">>>  Section start ")) != NULL) {
-      free (cur.start);
-      cur.start = strdup (v);
-    }
-    else if ((v = after (line, "<<<  [Exit status: ")) != NULL && cur.title) {
-      char *status = strndup (v, strcspn (v, "]"));
+    else if (cur.title && ((v = after (line, "<<<  [Exit status: ")) != NULL ||
+                           (v = after (line, "<<<  [Exit Status(")) != NULL)) {
+      bool old_form = v[-1] == '(';
+      char *status = strndup (v, strcspn (v, old_form ? ")" : "]"));
+      /* The older form gives a number: 0 is success. */
+      if (status && strncmp (status, "0x", 2) == 0 && strtoul (status, NULL, 16) == 0) {
+        free (status);
+        status = strdup ("SUCCESS");
+      }
       json_t *j = status ? section_json (&cur, status) : NULL;
       if (j) {
         (*nall)++;
