@@ -14,8 +14,9 @@
 
 /* ---- limits (one block: every outside size is capped) ----------------- */
 /* An event log larger than this is not parsed (Windows' default System log
- * is 20 MiB; admins raise it, rarely past this). */
-#define DIAG_MAX_EVTX_FILE     (128u * 1024 * 1024)
+ * is 20 MiB; admins raise it, rarely past this).  The reader holds it
+ * twice (evtx.c pads a copy), so this bounds 128 MiB of memory. */
+#define DIAG_MAX_EVTX_FILE     (64u * 1024 * 1024)
 /* Records looked at in one log (a 128 MiB log holds some 300,000). */
 #define DIAG_MAX_EVTX_RECORDS  2000000
 /* Newest events of one kind the report lists (the count says how many). */

@@ -3,7 +3,15 @@
  * reader of the binary XML format; we keep no EVTX parser of our own.
  * The log, already copied out of the volume into memory (capped), is
  * handed to libevtx as a libbfio memory range: no temporary file, no
- * path, nothing written anywhere (the sandboxed child may open none). */
+ * path, nothing written anywhere (the sandboxed child may open none).
+ *
+ * libbfio 20170123 (Debian 12) does not clamp a read that runs past the
+ * end of a memory range: a log shorter than its 4 KiB header, or cut in a
+ * chunk, made libevtx read beyond the buffer (found by tests/fuzz/
+ * fuzz-evtx.c; the input is in tests/fuzz/corpus/evtx/).  So libevtx gets
+ * a private copy whose range is the log zero-padded to a whole chunk, and
+ * one more chunk of zeros lies beyond the range: every read libevtx makes
+ * (the header, or one chunk) ends inside the allocation. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,6 +19,11 @@
 #include <libevtx.h>
 
 #include "diag/diag.h"
+
+/* The .evtx layout (libyal's format documentation): a 4 KiB file header,
+ * then 64 KiB chunks; libevtx reads one of either at a time. */
+#define EVTX_HEADER 4096u
+#define EVTX_CHUNK  65536u
 
 /* libevtx's error as our error; frees it. */
 static int
@@ -87,12 +100,23 @@ ow_diag_evtx_read (const void *buf, size_t len, size_t max_records,
   libevtx_file_t *file = NULL;
   libbfio_handle_t *io = NULL;
   libevtx_error_t *e = NULL;
+  uint8_t *copy = NULL;
+  size_t range;
   int count = 0, r = -1;
 
   *nrecords = 0;
-  /* libbfio only reads the range (its API is not const-qualified). */
+  if (len < EVTX_HEADER)
+    return ow_err (EINVAL, "event log: %zu bytes is shorter than the file header", len);
+  if (len > DIAG_MAX_EVTX_FILE)
+    return ow_err (EFBIG, "event log: %zu bytes is more than the limit of %u", len,
+                   DIAG_MAX_EVTX_FILE);
+  range = EVTX_HEADER + (len - EVTX_HEADER + EVTX_CHUNK - 1) / EVTX_CHUNK * EVTX_CHUNK;
+  copy = calloc (1, range + EVTX_CHUNK);
+  if (copy == NULL)
+    return ow_err (ENOMEM, "event log: out of memory");
+  memcpy (copy, buf, len);
   if (libbfio_memory_range_initialize (&io, NULL) != 1 ||
-      libbfio_memory_range_set (io, (uint8_t *) buf, len, NULL) != 1) {
+      libbfio_memory_range_set (io, copy, range, NULL) != 1) {
     ow_err (ENOMEM, "event log: cannot set up a memory range");
     goto out;
   }
@@ -151,5 +175,6 @@ ow_diag_evtx_read (const void *buf, size_t len, size_t max_records,
   }
   if (io)
     libbfio_handle_free (&io, NULL);
+  free (copy);
   return r;
 }

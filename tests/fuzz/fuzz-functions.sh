@@ -121,6 +121,13 @@ fuzz_seeds() {
       # Without the backup boot sector (the last one) the trailing zeros go.
       truncate -s -512 "$img"
       _fuzz_trim "$img" >"$dir/volume" ;;
+    evtx)
+      # The file header and first 64 KiB chunk of each real System log
+      # (tests/data/evtx): whole logs are a MiB, too large to mutate fast.
+      for f in tests/data/evtx/*.evtx.xz; do
+        xz -dc "$f" >"$TMP/seed.evtx"
+        head -c $((4096 + 65536)) "$TMP/seed.evtx" >"$dir/$(basename "$f" .evtx.xz)"
+      done ;;
     agent-jobdoc) ;;  # committed seeds only
     *) fail "fuzz_seeds: unknown target $t" ;;
   esac
@@ -146,6 +153,7 @@ fuzz_runs() {
     hivelog|ptable) echo 2000 ;;
     fat) echo 1000 ;;
     ntfs-names) echo 1000 ;;
+    evtx) echo 2000 ;;
   esac
 }
 fuzz_opts() {
@@ -155,6 +163,7 @@ fuzz_opts() {
     agent-jobdoc|fw-rule|gpo-ini) echo -max_len=4096 ;;
     fat) echo -max_len=400000 ;;
     ntfs-names) echo -max_len=2097152 ;;
+    evtx) echo -max_len=70000 ;;
   esac
 }
 
