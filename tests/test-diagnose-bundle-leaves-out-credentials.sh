@@ -70,3 +70,10 @@ expect_eq "$(jq -c .findings "$TMP/x/report.json")" "$(jq -c .findings "$TMP/r.j
 echo keep >"$TMP/exists.zip"
 expect_exit 1 "$CE_OFFLINE" diagnose --bundle "$TMP/exists.zip" "$img"
 expect_eq "$(cat "$TMP/exists.zip")" keep "an existing file is not replaced"
+
+# The text dump of the keys the report used: the filter and its service,
+# and the BCD's default entry.
+expect_grep '^\[SYSTEM\\ControlSet001\\Services\\xenfilt\]' "$TMP/x/registry-keys.txt" "keys dump: xenfilt"
+expect_grep '^"Start"=dword:00000004' "$TMP/x/registry-keys.txt" "keys dump: Start 4"
+expect_grep '^\[BCD\\Objects\\\{9dea862c-5cdd-4e70-acc1-f32b344d4795\}\\Elements\\23000003\]' \
+  "$TMP/x/registry-keys.txt" "keys dump: the BCD default entry"

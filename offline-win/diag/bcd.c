@@ -74,7 +74,16 @@ diag_bcd_read (struct diag *d, struct ow_hive *h, unsigned part, const char *whe
   json_object_set_new (sec, "partition", json_integer (part));
   json_object_set_new (sec, "path", json_sprintf ("/%s", where));
   json_object_set (sec, "default", def);
+  diag_key_used (d, "BCD", "Objects\\" BOOTMGR "\\Elements\\23000003");
   if (g) {
+    static const char *const used[] = { "12000004", "12000002", "22000002", "11000001",
+                                        "21000001", NULL };
+    for (size_t i = 0; used[i]; i++) {
+      char *k = element_key (g, used[i]);
+      if (k)
+        diag_key_used (d, "BCD", k);
+      free (k);
+    }
     json_object_set_new (sec, "description", element_string (h, g, "12000004"));
     json_object_set_new (sec, "loaderPath", element_string (h, g, "12000002"));
     json_object_set_new (sec, "systemRoot", element_string (h, g, "22000002"));
