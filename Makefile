@@ -83,6 +83,7 @@ torture: deps
 
 bench: deps all test-progs image
 	scripts/bench-inspect
+	scripts/bench-diagnose
 	scripts/bench-prepare
 	scripts/bench-hive-replay
 	scripts/bench-export
