@@ -87,8 +87,13 @@ struct diag_event {
   char **strings;               /* at most DIAG_MAX_EVENT_STRINGS, each capped */
 };
 typedef int (*diag_event_fn) (void *opaque, const struct diag_event *ev);
+/* WANT (may be NULL: all) sees each record without its strings first;
+ * only the records it wants get their strings read (most of a log's
+ * records interest nobody, and their strings are the costly part). */
+typedef bool (*diag_event_want_fn) (void *opaque, const struct diag_event *ev);
 int ow_diag_evtx_read (const void *buf, size_t len, size_t max_records,
-                       diag_event_fn cb, void *opaque, size_t *nrecords);
+                       diag_event_want_fn want, diag_event_fn cb, void *opaque,
+                       size_t *nrecords);
 
 /* One collector per file; each adds its section and findings.  They
  * return -1 only for what makes the whole report impossible (memory). */

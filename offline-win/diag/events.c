@@ -106,12 +106,30 @@ push_capped (json_t *arr, json_t *item, size_t cap)
     json_array_remove (arr, 0);
 }
 
+static bool
+is_boot (const struct diag_event *ev)
+{
+  return ev->event_id == 6005 && strcasecmp (ev->source, "EventLog") == 0;
+}
+
+static bool
+wanted (void *opaque, const struct diag_event *ev)
+{
+  (void) opaque;
+  if (is_boot (ev))
+    return true;
+  for (size_t k = 0; k < NKINDS; k++)
+    if (kind_matches (&kinds[k], ev))
+      return true;
+  return false;
+}
+
 static int
 on_event (void *opaque, const struct diag_event *ev)
 {
   struct collect *c = opaque;
 
-  if (ev->event_id == 6005 && strcasecmp (ev->source, "EventLog") == 0) {
+  if (is_boot (ev)) {
     char when[32];
     diag_filetime_text (ev->written, when);
     push_capped (c->boots, json_string (when), MAX_BOOTS);
@@ -206,7 +224,7 @@ diag_events (struct diag *d)
   json_object_set_new (sec, "file", json_sprintf ("/%s", path));
   diag_file_note (d, path, "evtx");
   if (ow_file_read (d->w.vol, path, DIAG_MAX_EVTX_FILE, &buf, &len) == -1 ||
-      ow_diag_evtx_read (buf, len, DIAG_MAX_EVTX_RECORDS, on_event, &c, &nrec) == -1) {
+      ow_diag_evtx_read (buf, len, DIAG_MAX_EVTX_RECORDS, wanted, on_event, &c, &nrec) == -1) {
     json_object_set_new (sec, "state", json_string ("unreadable"));
     json_object_set_new (sec, "error", json_string (ow_error_message ()));
     diag_finding (d, "event-log-unreadable", "warning", diag_ev_file (path, ow_error_message ()),

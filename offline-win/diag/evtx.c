@@ -95,7 +95,8 @@ record_strings (libevtx_record_t *r, size_t *n)
 
 int
 ow_diag_evtx_read (const void *buf, size_t len, size_t max_records,
-                   diag_event_fn cb, void *opaque, size_t *nrecords)
+                   diag_event_want_fn want, diag_event_fn cb, void *opaque,
+                   size_t *nrecords)
 {
   libevtx_file_t *file = NULL;
   libbfio_handle_t *io = NULL;
@@ -155,8 +156,13 @@ ow_diag_evtx_read (const void *buf, size_t len, size_t max_records,
     if (libevtx_record_get_written_time (rec, &ev.written, NULL) != 1)
       ev.written = 0;
     ev.source = record_source (rec);
-    ev.strings = record_strings (rec, &ev.nstrings);
     (*nrecords)++;
+    if (ev.source && want && !want (opaque, &ev)) {
+      free (ev.source);
+      libevtx_record_free (&rec, NULL);
+      continue;
+    }
+    ev.strings = record_strings (rec, &ev.nstrings);
     stop = ev.source && ev.strings ? cb (opaque, &ev) : -1;
     free (ev.source);
     ow_strv_free (ev.strings);
