@@ -35,6 +35,11 @@ echo "ok: the job's result names the four causes"
 expect_eq "$(jq -r .platform.from "$TMP/r.json")" given "platform from the job"
 expect_eq "$(jq -r .bundle.path "$TMP/r.json")" "/v1/jobs/$id/bundle" "bundle route in the result"
 expect_eq "$(content_sha "$img")" "$before" "disk content unchanged"
+expect_status 200 GET "/v1/jobs/$id/log"
+expect_grep '"sandbox: pid [0-9]+' "$TMP/body" "the diagnosis ran in the sandboxed child"
+if [ "$(id -u)" = 0 ]; then
+  expect_grep 'sandbox: pid [0-9]+, uid 65534' "$TMP/body" "the child gave up root"
+fi
 
 # The copy at the destination and the streamed bundle are the same ZIP.
 out=$TMP/out/ce-diagnostics-$id.zip

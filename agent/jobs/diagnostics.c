@@ -39,6 +39,13 @@ bundle_dir_get (void)
       bundle_dir[0] = '\0';
       r = NULL;
     }
+    /* Owned by the sandbox's uid, so that the child that writes the
+     * bundle can give up root (sandbox/child.c, can_drop_uid). */
+    else if (geteuid () == 0 && chown (bundle_dir, CE_SANDBOX_UID, CE_SANDBOX_GID) == -1) {
+      rmdir (bundle_dir);
+      bundle_dir[0] = '\0';
+      r = NULL;
+    }
   }
   pthread_mutex_unlock (&dir_lock);
   return r;
