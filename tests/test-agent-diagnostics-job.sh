@@ -18,7 +18,8 @@ requires unzip
 img=$(fixture_copy failed-migration)
 before=$(content_sha "$img")
 mkdir -p "$TMP/out"
-start_agent --disk "$img" --export-root "$TMP/out"
+# The agent's bundle directory goes under $TMPDIR: here, removed with $TMP.
+TMPDIR=$TMP start_agent --disk "$img" --export-root "$TMP/out"
 J=(-H 'Content-Type: application/json')
 
 jq -n --arg d "$img" --arg o "$TMP/out" \
@@ -69,3 +70,4 @@ jq -n --arg d "$img" '{type: "diagnostics", disk: $d, format: "vhdx"}' >"$TMP/ba
 expect_status 400 POST /v1/jobs "${J[@]}" --data-binary @"$TMP/bad.json"
 expect_grep "format" "$TMP/body" "the refused field is named"
 stop_agent
+ls -d "$TMP"/ce-agent-bundles.* >/dev/null || fail "no bundle directory under TMPDIR"

@@ -21,21 +21,25 @@
 #include "offlinewin.h"
 #include "sandbox/sandbox.h"
 
-#define BUNDLE_DIR_TEMPLATE "/tmp/ce-agent-bundles.XXXXXX"
+#define BUNDLE_DIR_NAME "ce-agent-bundles.XXXXXX"
+#define MAX_BUNDLE_DIR 4096
 #define COPY_CHUNK (1024 * 1024)
 
 static pthread_mutex_t dir_lock = PTHREAD_MUTEX_INITIALIZER;
-static char bundle_dir[sizeof BUNDLE_DIR_TEMPLATE];
+static char bundle_dir[MAX_BUNDLE_DIR];
 
-/* The private bundle directory (0700, made once per agent). */
+/* The private bundle directory (0700, made once per agent, in $TMPDIR or
+ * /tmp). */
 static const char *
 bundle_dir_get (void)
 {
   const char *r = bundle_dir;
   pthread_mutex_lock (&dir_lock);
   if (bundle_dir[0] == '\0') {
-    strcpy (bundle_dir, BUNDLE_DIR_TEMPLATE);
-    if (mkdtemp (bundle_dir) == NULL) {
+    const char *tmp = getenv ("TMPDIR");
+    int n = snprintf (bundle_dir, sizeof bundle_dir, "%s/" BUNDLE_DIR_NAME,
+                      tmp && *tmp == '/' ? tmp : "/tmp");
+    if (n < 0 || (size_t) n >= sizeof bundle_dir || mkdtemp (bundle_dir) == NULL) {
       bundle_dir[0] = '\0';
       r = NULL;
     }
