@@ -9,7 +9,7 @@
 BUILD    ?= build
 SANITIZE ?= 0
 CC       ?= cc
-PKGS     := hivex libntfs-3g libnbd jansson libcrypto
+PKGS     := hivex libntfs-3g libnbd jansson libcrypto libevtx libbfio libarchive
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread -fno-strict-aliasing
@@ -96,6 +96,7 @@ torture: deps
 
 bench: deps all test-progs image
 	scripts/bench-inspect
+	scripts/bench-diagnose
 	scripts/bench-prepare
 	scripts/bench-hive-replay
 	scripts/bench-export

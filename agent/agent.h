@@ -237,6 +237,32 @@ struct ce_job_type {
   const char *name;
   ce_job_run_fn run;
 };
+
+/* The job's "disk" as a path, waiting up to waitForDiskSeconds for it. */
+char *ce_job_wait_for_disk (struct ce_job_ctx *ctx, const json_t *doc, struct ce_error *err);
+
+/* Where a copy goes: a directory beneath the export root, or a directory
+ * of an SMB share mounted for this job; open beneath its root. */
+struct ce_share;
+struct ce_dest {
+  struct ce_share *share;      /* NULL: local */
+  int dirfd;                   /* the directory written into */
+  char *shown;                 /* for logs and results: no credentials */
+};
+int ce_dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct ce_dest *d,
+                  struct ce_error *err);
+void ce_dest_close (struct ce_job_ctx *ctx, struct ce_dest *d);
+
+/* ---- jobs/diagnostics.c ------------------------------------------------ */
+
+/* The "diagnostics" job: ow_diagnose in the sandboxed child, read-only; the
+ * bundle kept in the agent's private bundle directory (for GET
+ * /v1/jobs/{id}/bundle) and copied to outputStorageLocation if given. */
+int ce_run_diagnostics (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
+                        struct ce_error *err);
+/* The bundle of job ID opened read-only (*SIZE its length), or -1 with ERR
+ * (notFound: no such job or no bundle). */
+int ce_bundle_open (const char *id, uint64_t *size, struct ce_error *err);
 /* The runner for TYPE (every schema has one). */
 const struct ce_job_type *ce_job_type_find (const char *type);
 

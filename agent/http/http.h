@@ -30,6 +30,12 @@ struct reply {
   char *text;                   /* owned, used when json is NULL */
   const char *content_type;
   char *location;               /* owned, optional */
+  /* A file reply (GET /v1/jobs/{id}/bundle): with FILE set, FD (owned)
+   * is streamed, SIZE bytes, with DISPOSITION as Content-Disposition. */
+  bool file;
+  int fd;
+  uint64_t size;
+  char *disposition;            /* owned, optional */
 };
 
 /* 0 = reply in OUT, -1 = error in ERR, HANDLER_DEFERRED. */

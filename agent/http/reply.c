@@ -3,6 +3,7 @@
  * error into an HTTP status and {"error":{"code","message"}}. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http/http.h"
 
@@ -82,11 +83,40 @@ ce_reply_error (struct MHD_Connection *conn, const struct ce_error *err,
                       NULL, allow, status == MHD_HTTP_UNAUTHORIZED);
 }
 
+/* A file, streamed by libmicrohttpd from its descriptor (which it closes). */
+static enum MHD_Result
+send_file (struct MHD_Connection *conn, struct reply *r)
+{
+  struct MHD_Response *resp = MHD_create_response_from_fd ((size_t) r->size, r->fd);
+  enum MHD_Result res;
+
+  r->file = false;
+  if (!resp) {
+    close (r->fd);
+    free (r->disposition);
+    r->disposition = NULL;
+    return MHD_NO;
+  }
+  MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                           r->content_type ? r->content_type : "application/octet-stream");
+  MHD_add_response_header (resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
+  if (r->disposition)
+    MHD_add_response_header (resp, "Content-Disposition", r->disposition);
+  res = MHD_queue_response (conn, r->status ? r->status : MHD_HTTP_OK, resp);
+  MHD_destroy_response (resp);
+  free (r->disposition);
+  r->disposition = NULL;
+  return res;
+}
+
 enum MHD_Result
 ce_reply_send (struct MHD_Connection *conn, struct reply *r)
 {
   char *body;
   enum MHD_Result res;
+  if (r->file)
+    return send_file (conn, r);
   if (r->json) {
     body = dump_line (r->json);
     json_decref (r->json);

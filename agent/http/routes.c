@@ -93,6 +93,23 @@ h_job_log (struct request *req, struct reply *out, struct ce_error *err)
 }
 
 static int
+h_job_bundle (struct request *req, struct reply *out, struct ce_error *err)
+{
+  uint64_t size = 0;
+  int fd = ce_bundle_open (req->params[0], &size, err);
+  if (fd == -1)
+    return -1;
+  out->file = true;
+  out->fd = fd;
+  out->size = size;
+  out->content_type = "application/zip";
+  if (asprintf (&out->disposition, "attachment; filename=\"ce-diagnostics-%s.zip\"",
+                req->params[0]) == -1)
+    out->disposition = NULL;
+  return 0;
+}
+
+static int
 h_job_cancel (struct request *req, struct reply *out, struct ce_error *err)
 {
   if (req->len > 0) {
@@ -177,6 +194,7 @@ const struct route ce_routes[] = {
   { "POST", "/v1/jobs", true, BODY_JSON, h_job_start },
   { "GET", "/v1/jobs/{id}", true, BODY_NONE, h_job_get },
   { "GET", "/v1/jobs/{id}/log", true, BODY_NONE, h_job_log },
+  { "GET", "/v1/jobs/{id}/bundle", true, BODY_NONE, h_job_bundle },
   { "POST", "/v1/jobs/{id}/cancel", true, BODY_OPT_JSON, h_job_cancel },
   { "PUT", "/v1/artifacts/{name}", true, BODY_ARTIFACT, h_artifact_put },
   { "POST", "/v1/complete", true, BODY_OPT_JSON, h_complete },

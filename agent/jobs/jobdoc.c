@@ -11,7 +11,7 @@
 #include "share/share.h"
 
 static const char *const job_types[] = {
-  "inspect", "prepare", "export", "publish", "prepareAndPublish", NULL
+  "inspect", "prepare", "export", "publish", "prepareAndPublish", "diagnostics", NULL
 };
 
 /* A stable code from the parser's message (its wording is its contract:

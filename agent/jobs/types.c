@@ -21,8 +21,8 @@
 
 /* Resolve the job's "disk" to a path, waiting up to waitForDiskSeconds for
  * it to appear (hot-plugged disks show up some seconds after attach). */
-static char *
-wait_for_disk (struct ce_job_ctx *ctx, const json_t *doc, struct ce_error *err)
+char *
+ce_job_wait_for_disk (struct ce_job_ctx *ctx, const json_t *doc, struct ce_error *err)
 {
   const char *ref = json_string_value (json_object_get (doc, "disk"));
   json_int_t wait = json_integer_value (json_object_get (doc, "waitForDiskSeconds"));
@@ -58,7 +58,7 @@ run_inspect (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
   int r = -1;
 
   ce_job_progress (ctx, 5, "waiting for the disk");
-  path = wait_for_disk (ctx, doc, err);
+  path = ce_job_wait_for_disk (ctx, doc, err);
   if (!path)
     goto out;
   /* Safe point: nothing has been read yet. */
@@ -138,7 +138,7 @@ prepare_step (struct ce_job_ctx *ctx, const json_t *doc, int base, int span,
   bool dry = json_is_true (json_object_get (doc, "dryRun"));
 
   ce_job_progress (ctx, base, "waiting for the disk");
-  path = wait_for_disk (ctx, doc, err);
+  path = ce_job_wait_for_disk (ctx, doc, err);
   if (!path)
     goto out;
   /* The child gets the prepare document without a destination (whose
@@ -199,13 +199,6 @@ short_format (const char *f)
   return f;
 }
 
-/* Where a copy goes: a directory beneath the export root, or a directory
- * of an SMB share mounted for this job; open beneath its root. */
-struct dest {
-  struct ce_share *share;      /* NULL: local */
-  int dirfd;                   /* the directory written into */
-  char *shown;                 /* for logs and results: no credentials */
-};
 
 static void
 share_log (void *opaque, const char *msg)
@@ -239,8 +232,8 @@ open_dir (const char *root, const char *dir, const char *shown, struct ce_error 
   return -1;
 }
 
-static int
-dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
+int
+ce_dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct ce_dest *d,
            struct ce_error *err)
 {
   const char *where = json_string_value (json_object_get (loc, "location"));
@@ -288,8 +281,8 @@ dest_open (struct ce_job_ctx *ctx, const json_t *loc, struct dest *d,
   return r;
 }
 
-static void
-dest_close (struct ce_job_ctx *ctx, struct dest *d)
+void
+ce_dest_close (struct ce_job_ctx *ctx, struct ce_dest *d)
 {
   if (d->dirfd >= 0)
     close (d->dirfd);
@@ -307,7 +300,7 @@ dest_close (struct ce_job_ctx *ctx, struct dest *d)
 /* The copy step, in three parts so prepareAndPublish can check the
  * destination before it changes the disk. */
 struct copy {
-  struct dest d;
+  struct ce_dest d;
   enum ow_export_format format;
   const char *fmt;             /* short name */
   char *name;                  /* file name */
@@ -318,7 +311,7 @@ struct copy {
 static void
 copy_end (struct ce_job_ctx *ctx, struct copy *c)
 {
-  dest_close (ctx, &c->d);
+  ce_dest_close (ctx, &c->d);
   free (c->name);
   free (c->shown);
   memset (c, 0, sizeof *c);
@@ -359,7 +352,7 @@ copy_check (struct ce_job_ctx *ctx, const json_t *doc, struct copy *c,
   c->no_digest = json_is_false (json_object_get (doc, "hashDisk"));
   c->dry_run = json_is_true (json_object_get (doc, "dryRun"));
 
-  if (dest_open (ctx, loc, &c->d, err) == -1)
+  if (ce_dest_open (ctx, loc, &c->d, err) == -1)
     return -1;
   if (asprintf (&c->shown, "%s/%s", c->d.shown, c->name) == -1) {
     c->shown = NULL;
@@ -426,7 +419,7 @@ run_export (struct ce_job_ctx *ctx, const json_t *doc, json_t **result,
   int r = -1;
 
   ce_job_progress (ctx, 0, "waiting for the disk");
-  path = wait_for_disk (ctx, doc, err);
+  path = ce_job_wait_for_disk (ctx, doc, err);
   if (!path)
     return -1;
   if (copy_begin (ctx, doc, &c, err) == 0 && copy_run (ctx, &c, path, 5, 95, result, err) == 0) {
@@ -498,6 +491,7 @@ static const struct ce_job_type types[] = {
   { "export", run_export },
   { "publish", run_export },
   { "prepareAndPublish", run_prepare_and_publish },
+  { "diagnostics", ce_run_diagnostics },
 };
 
 const struct ce_job_type *

@@ -377,6 +377,34 @@ run_export (struct ow_disk *disk)
   finish_result (text ? json_loads (text, 0, NULL) : NULL);
 }
 
+/* diagnostics: read-only (the disk was opened O_RDONLY and ow_diagnose
+ * refuses anything else); the bundle is written by name in the output
+ * directory, the CE's records given there are read back by name. */
+static void __attribute__ ((noreturn))
+run_diagnostics (struct ow_disk *disk)
+{
+  json_t *inc = json_object_get (json_object_get (request, "params"), "includes"), *v;
+  const char *includes[8] = { NULL };
+  struct ow_diag_options o = {
+    .platform = param_str ("platform"), .bundle = param_str ("bundle"), .includes = includes,
+  };
+  char *text = NULL;
+  size_t i;
+
+  json_array_foreach (inc, i, v)
+    if (i < sizeof includes / sizeof includes[0] - 1)
+      includes[i] = json_string_value (v);
+  if (!o.bundle)
+    finish_error ("internal", "internal", "bad diagnostics request");
+  if (fchdir (CE_SBX_FD_OUTDIR) == -1)
+    finish_error ("internal", "internal", "cannot enter the bundle directory: %s", strerror (errno));
+  send_progress (10, "diagnosing");
+  if (ow_diagnose (disk, &o, &text) == -1)
+    finish_error ("internal", engine_code ("diagnosticsFailed"), "%s", ow_error_message ());
+  send_progress (100, "diagnosed");
+  finish_result (json_loads (text, 0, NULL));
+}
+
 /* May the unprivileged uid do the job's path work?  The disk, the
  * directory and artifacts are descriptors, but the export writer creates
  * and renames by name in the directory. */
@@ -386,7 +414,7 @@ can_drop_uid (const char *kind)
   struct stat st;
   if (!strcmp (kind, "probe"))
     return !param_bool ("keepUid");
-  if (!strcmp (kind, "export"))
+  if (!strcmp (kind, "export") || !strcmp (kind, "diagnostics"))
     return fstat (CE_SBX_FD_OUTDIR, &st) == 0 &&
            ((st.st_uid == CE_SANDBOX_UID && (st.st_mode & S_IWUSR) && (st.st_mode & S_IXUSR)) ||
             ((st.st_mode & S_IWOTH) && (st.st_mode & S_IXOTH)));
@@ -416,7 +444,8 @@ ce_sandbox_child_main (void)
       disk = ow_disk_open_fd (CE_SBX_FD_DISK, diskname, flags);
     if (!disk)
       finish_error ("internal", !strcmp (kind, "inspect") ? "inspectFailed"
-                    : !strcmp (kind, "prepare") ? "prepareFailed" : "exportFailed",
+                    : !strcmp (kind, "prepare") ? "prepareFailed"
+                    : !strcmp (kind, "diagnostics") ? "diagnosticsFailed" : "exportFailed",
                     "%s", ow_error_message ());
   }
   bool has_outdir = json_is_true (json_object_get (request, "outdir"));
@@ -444,5 +473,7 @@ ce_sandbox_child_main (void)
     run_prepare (disk);
   if (!strcmp (kind, "export"))
     run_export (disk);
+  if (!strcmp (kind, "diagnostics"))
+    run_diagnostics (disk);
   finish_error ("internal", "internal", "sandbox: unknown job kind");
 }

@@ -15,6 +15,7 @@ usage (FILE *f)
          "  ce-offline hive-recover HIVE --output FILE [--json]\n"
          "  ce-offline export DISK --format vhdx|vhd|vhd-dynamic|raw|qcow2|vmdk --output PATH\n"
          "             [--json] [--overwrite] [--progress] [--no-digest]\n"
+         "  ce-offline diagnose DISK [--platform P] [--bundle PATH] [--include FILE]... [--json]\n"
          "  ce-offline --help | --version\n"
          "\n"
          "DISK is an image file, a block device or an NBD URI\n"

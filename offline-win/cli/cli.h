@@ -31,5 +31,6 @@ int cmd_inspect (int argc, char **argv);
 int cmd_prepare (int argc, char **argv);
 int cmd_hive_recover (int argc, char **argv);
 int cmd_export (int argc, char **argv);
+int cmd_diagnose (int argc, char **argv);
 
 #endif

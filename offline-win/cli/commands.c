@@ -9,5 +9,6 @@ const struct cli_command cli_commands[] = {
   { "prepare", cmd_prepare },
   { "hive-recover", cmd_hive_recover },
   { "export", cmd_export },
+  { "diagnose", cmd_diagnose },
   { NULL, NULL },
 };

@@ -454,6 +454,24 @@ void ow_export_result_free (struct ow_export_result *res);
 /* The result as the JSON document `ce-offline export --json` prints. */
 char *ow_export_result_json (const struct ow_export_result *res);
 
+/* ---- diagnostics ------------------------------------------------------ */
+
+/* Why did a migrated image not boot or configure?  Read-only throughout
+ * (docs/ce-offline.md, "diagnose"). */
+struct ow_diag_options {
+  const char *platform;          /* the target ("aws", ...); NULL: inferred */
+  const char *bundle;            /* write the ZIP here (refused if it exists); NULL: none */
+  /* NULL-terminated host files for the bundle's ce/ folder: the CE's own
+   * logs and job records.  Secrets in them are redacted; a job document
+   * with an SMB password, a SAM/SECURITY hive or an answer file is left
+   * out (and the report says so). */
+  const char *const *includes;
+};
+/* Diagnose DISK (opened read-only by the caller, who closes it): *REPORT
+ * gets the JSON report.  -1 with the error set when no report can be made
+ * (no partition table; memory; the bundle cannot be written). */
+int ow_diagnose (struct ow_disk *disk, const struct ow_diag_options *opts, char **report);
+
 #ifdef __cplusplus
 }
 #endif

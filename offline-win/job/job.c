@@ -22,7 +22,8 @@ enum kind { K_STRING, K_BOOL, K_INT, K_ENUM, K_XD, K_ARTIFACTS, K_LOCATION, K_NA
 #define T_EXPORT 4u
 #define T_PUBLISH 8u
 #define T_PAP 16u
-#define T_ALL (T_INSPECT | T_PREPARE | T_EXPORT | T_PUBLISH | T_PAP)
+#define T_DIAG 32u
+#define T_ALL (T_INSPECT | T_PREPARE | T_EXPORT | T_PUBLISH | T_PAP | T_DIAG)
 #define T_PREP (T_PREPARE | T_PAP)
 #define T_COPY (T_EXPORT | T_PUBLISH | T_PAP)
 
@@ -34,9 +35,10 @@ struct field {
 };
 
 static const char *const job_types[] = {
-  "inspect", "prepare", "export", "publish", "prepareAndPublish", NULL,
+  "inspect", "prepare", "export", "publish", "prepareAndPublish", "diagnostics", NULL,
 };
-static const unsigned job_type_bits[] = { T_INSPECT, T_PREPARE, T_EXPORT, T_PUBLISH, T_PAP };
+static const unsigned job_type_bits[] = { T_INSPECT, T_PREPARE, T_EXPORT, T_PUBLISH, T_PAP,
+                                          T_DIAG };
 static const char *const platforms[] = {
   "azure", "aws", "gcp", "vsphere", "nutanix", "xenserver", NULL,
 };
@@ -54,7 +56,7 @@ static const struct field fields[] = {
   { "disk", K_STRING, T_ALL, NULL },
   { "waitForDiskSeconds", K_INT, T_ALL, NULL },
   { "dryRun", K_BOOL, T_ALL, NULL },
-  { "platform", K_ENUM, T_PREP, platforms },
+  { "platform", K_ENUM, T_PREP | T_DIAG, platforms },
   { "provisioningType", K_ENUM, T_PREP, provisioning },
   { "pagefile", K_ENUM, T_PREP, pagefile },
   { "xdReconfigure", K_XD, T_PREP, NULL },
@@ -70,7 +72,7 @@ static const struct field fields[] = {
   { "drivers", K_NAMES, T_PREP, NULL },
   { "missingDrivers", K_ENUM, T_PREP, missing_drivers },
   { "format", K_ENUM, T_COPY, formats },
-  { "outputStorageLocation", K_LOCATION, T_COPY, NULL },
+  { "outputStorageLocation", K_LOCATION, T_COPY | T_DIAG, NULL },
   { "outputImageFilename", K_STRING, T_COPY, NULL },
   { "overwriteTargetFile", K_BOOL, T_COPY, NULL },
   { "hashDisk", K_BOOL, T_COPY, NULL },
@@ -331,7 +333,7 @@ ow_job_parse (const char *text, size_t len)
   v = json_object_get (doc, "type");
   if (v == NULL) {
     ow_err_invalid ("$: missing field 'type' (one of inspect, prepare, export, publish, "
-                    "prepareAndPublish)");
+                    "prepareAndPublish, diagnostics)");
     goto fail;
   }
   if (check_enum (v, "$.type", job_types) == -1)

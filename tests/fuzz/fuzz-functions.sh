@@ -142,6 +142,13 @@ fuzz_seeds() {
       # UTF-16LE) plus the hand-made corner cases committed here.
       find tests/data/drivers/inf -name '*.inf' -not -path '*/src/*' |
         while IFS= read -r f; do cp "$f" "$dir/$(echo "${f#tests/data/drivers/inf/}" | tr / _)"; done ;;
+    evtx)
+      # The file header and first 64 KiB chunk of each real System log
+      # (tests/data/evtx): whole logs are a MiB, too large to mutate fast.
+      for f in tests/data/evtx/*.evtx.xz; do
+        xz -dc "$f" >"$TMP/seed.evtx"
+        head -c $((4096 + 65536)) "$TMP/seed.evtx" >"$dir/$(basename "$f" .evtx.xz)"
+      done ;;
     agent-jobdoc) ;;  # committed seeds only
     *) fail "fuzz_seeds: unknown target $t" ;;
   esac
@@ -169,6 +176,7 @@ fuzz_runs() {
     fat) echo 1000 ;;
     ntfs-names) echo 1000 ;;
     drvpkg) echo 2000 ;;
+    evtx) echo 2000 ;;
   esac
 }
 fuzz_opts() {
@@ -180,6 +188,7 @@ fuzz_opts() {
     fat) echo -max_len=400000 ;;
     ntfs-names) echo -max_len=2097152 ;;
     drvpkg) echo -max_len=131072 -rss_limit_mb=2048 ;;
+    evtx) echo -max_len=70000 ;;
   esac
 }
 

@@ -8,7 +8,10 @@
  *   - gpo-ini: a gpt.ini with lines above its first section and no
  *     [General] got [General] inserted above those lines, which then
  *     became part of it; a key given twice was edited in its last copy
- *     while the first is the one read; scripts.ini likewise. */
+ *     while the first is the one read; scripts.ini likewise;
+ *   - evtx: an event log shorter than its 4 KiB header made libevtx read
+ *     past our buffer through libbfio's unclamped memory range (heap
+ *     overflow under ASan); a log cut inside a chunk likewise. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +24,7 @@
 #include <jansson.h>
 
 #include "offlinewin.h"
+#include "diag/diag.h"
 
 /* prepare/op-platform.c and op-firstboot.c test entry points. */
 json_t *ow_platforms_load (void);
@@ -132,6 +136,43 @@ test_scripts_entry_given_twice (void **state)
   free (m);
 }
 
+static int
+count_event (void *opaque, const struct diag_event *ev)
+{
+  (void) ev;
+  ++*(size_t *) opaque;
+  return 0;
+}
+
+static void
+test_evtx_shorter_than_its_header (void **state)
+{
+  /* The start of a file header, as the fuzzer's input had it. */
+  static const uint8_t head[100] = "ElfFile";
+  size_t seen = 0, n = 0;
+  (void) state;
+  assert_int_equal (ow_diag_evtx_read (head, sizeof head, 10, NULL, count_event, &seen, &n), -1);
+  assert_non_null (strstr (ow_error_message (), "shorter than the file header"));
+  ow_error_clear ();
+}
+
+static void
+test_evtx_cut_inside_a_chunk (void **state)
+{
+  /* A header, then 100 bytes of a chunk: libevtx reads 64 KiB there. */
+  size_t len = 4096 + 100, seen = 0, n = 0;
+  uint8_t *buf = calloc (1, len);
+  (void) state;
+  assert_non_null (buf);
+  memcpy (buf, "ElfFile", 8);
+  memcpy (buf + 4096, "ElfChnk", 8);
+  /* Refused or read, never beyond BUF (ASan would stop the test). */
+  if (ow_diag_evtx_read (buf, len, 10, NULL, count_event, &seen, &n) == -1)
+    assert_non_null (strstr (ow_error_message (), "event log: "));
+  ow_error_clear ();
+  free (buf);
+}
+
 int
 main (void)
 {
@@ -140,6 +181,8 @@ main (void)
     cmocka_unit_test (test_gpt_lines_above_first_section),
     cmocka_unit_test (test_gpt_key_given_twice),
     cmocka_unit_test (test_scripts_entry_given_twice),
+    cmocka_unit_test (test_evtx_shorter_than_its_header),
+    cmocka_unit_test (test_evtx_cut_inside_a_chunk),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
