@@ -9,7 +9,7 @@
 BUILD    ?= build
 SANITIZE ?= 0
 CC       ?= cc
-PKGS     := hivex libntfs-3g libnbd jansson libcrypto libevtx libbfio libarchive
+PKGS     := hivex libntfs-3g libnbd jansson libcrypto libevtx libbfio
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -pthread -fno-strict-aliasing

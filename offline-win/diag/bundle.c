@@ -8,6 +8,7 @@
  * image or not; job documents with an SMB password are left out.  Caps
  * per file and in all (diag.h); the report lists what is in and what was
  * left out and why. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,4 +293,33 @@ diag_bundle_write (struct diag *d, const char *path, const char *const *includes
   free (keys);
   free (report);
   return r;
+}
+
+/* libarchive is linked statically (Makefile, ARCHIVE_LIBS), and its ZIP
+ * writer calls one helper,
+ * __archive_write_entry_filetype_unsupported, that lives in
+ * archive_write_set_format.o: the table of every writer libarchive has.
+ * Pulling that object pulls every writer, XAR's among them, and XAR needs
+ * libxml2 (and ICU): exactly what the static link keeps out of the
+ * appliance.  Defining the helper here (in this file, which is linked
+ * whenever the ZIP writer is) satisfies the ZIP writer without that
+ * object.  The bundle writes regular files only, so this
+ * is reached only if that ever changes, and then it fails the entry the
+ * way libarchive's own helper does. */
+/* libarchive's own code for "wrong file format" (EFTYPE where defined). */
+#define EFTYPE_ EINVAL
+
+int __archive_write_entry_filetype_unsupported (struct archive *a,
+                                                struct archive_entry *entry,
+                                                const char *format);
+
+int
+__archive_write_entry_filetype_unsupported (struct archive *a, struct archive_entry *entry,
+                                            const char *format)
+{
+  const char *name = archive_entry_pathname (entry);
+
+  archive_set_error (a, EFTYPE_, "%s: %s cannot store this type of file",
+                     name ? name : "(no name)", format);
+  return ARCHIVE_FAILED;
 }
