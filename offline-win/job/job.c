@@ -61,6 +61,7 @@ static const struct field fields[] = {
   { "domainUnjoin", K_BOOL, T_PREP, NULL },
   { "workgroup", K_STRING, T_PREP, NULL },
   { "enableRdp", K_BOOL, T_PREP, NULL },
+  { "serialConsole", K_BOOL, T_PREP, NULL },
   { "artifacts", K_ARTIFACTS, T_PREP, NULL },
   { "format", K_ENUM, T_COPY, formats },
   { "outputStorageLocation", K_LOCATION, T_COPY, NULL },
