@@ -194,7 +194,7 @@ check_bcd (json_t *root, json_t *b, const char *name, bool platform)
   json_t *v;
   size_t i;
 
-  if (b == NULL && platform)
+  if (b == NULL)
     return true;
   if (!json_is_object (b) || (platform && !json_is_boolean (json_object_get (b, "serialConsole"))))
     return ow_err_invalid ("platforms.json: %s: \"bcd\" needs \"serialConsole\", "
