@@ -160,6 +160,25 @@ plan_setting (struct ow_prep_ctx *ctx, struct ow_plan *plan, const json_t *s)
   return r;
 }
 
+/* A kernel debugger on a serial port competes with EMS for it: not
+ * changed (the operator may want it), but said. */
+static void
+note_debugger (struct ow_prep_ctx *ctx, struct ow_plan *plan, const char *why)
+{
+  json_t *d = json_object_get (json_object_get (ctx->facts, "bcd"), "default");
+  json_t *dbg = json_object_get (d, "debugSettings");
+  const char *type = json_string_value (json_object_get (dbg, "debugtype"));
+
+  if (strncmp (why, "serial console on", 17) != 0 || !json_is_true (json_object_get (d, "debug")) ||
+      (type && strcmp (type, "Serial") != 0))
+    return;
+  ow_plan_note (plan, "the default loader has kernel debugging on (debugtype %s, debugport "
+                "%" JSON_INTEGER_FORMAT "): a serial debugger on the port EMS uses takes it from "
+                "the serial console; turn it off with bcdedit /debug off if the console stays "
+                "silent", type ? type : "Serial",
+                json_integer_value (json_object_get (dbg, "debugport")));
+}
+
 int
 ow_op_bcd (struct ow_prep_ctx *ctx, struct ow_plan *plan)
 {
@@ -209,6 +228,7 @@ ow_op_bcd (struct ow_prep_ctx *ctx, struct ow_plan *plan)
     }
   ow_plan_step (plan, STEP, plan->n > before ? OW_STEP_OK : OW_STEP_NOTHING_TO_DO,
                 "%s: %zu BCD elements to change (%s)", ctx->bcd_path, plan->n - before, why);
+  note_debugger (ctx, plan, why);
  out:
   json_decref (list);
   json_decref (table);
