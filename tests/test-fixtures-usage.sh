@@ -6,15 +6,15 @@
 MF=tests/fixtures/make-fixture
 
 expect_exit 0 "$MF" --list
-expect_eq "$(wc -l <"$TMP/out")" 26 "number of fixtures"
+expect_eq "$(wc -l <"$TMP/out")" 27 "number of fixtures"
 for n in win2022-bios-vda win2016-bios win2019-uefi-vda win10-uefi win11-uefi-vda \
-         win10-gpt4k realhive-bios bitlocker hibernated unclean-ntfs ntfs-dirty-flag \
+         win10-gpt4k realhive-bios win2016-bios-onepart bitlocker hibernated unclean-ntfs ntfs-dirty-flag \
          no-windows two-windows corrupt-hive truncated-hive dirty-hive-logs truncated gpt-bad-primary \
          gpt-bad-both garbage empty win2022-bios-vda-8g win2022-bios-vda-64g win2019-bios-srctools \
          failed-migration failed-migration-64g; do
   grep -qx -- "$n" "$TMP/out" || fail "--list lacks $n"
 done
-echo "ok: --list names all 26 fixtures"
+echo "ok: --list names all 27 fixtures"
 
 expect_exit 2 "$MF" no-such-fixture "$TMP/x.img"
 expect_grep "unknown fixture 'no-such-fixture'" "$TMP/err" "unknown name is named"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The FAT12/16/32 reader survives a short libFuzzer run (ASan/UBSan, no
-# crash, no leak, no hang) on mutated volumes while looking up the ESP's
+# crash, no leak, no hang) on mutated volumes while looking up and reading the ESP's
 # boot files (tests/fuzz/fuzz-fat.c).  Seeds: a FAT12, a FAT16 and a FAT32
 # volume made with mkfs.fat and mtools holding those files, as the fixture
 # ESPs are made.

@@ -8,7 +8,8 @@
 requires mdel
 img=$(fixture_copy win11-uefi-vda)
 expect_exit 0 "$CE_OFFLINE" inspect --json "$img"
-expect_eq "$(jq -c '.windows[0].bcd' "$TMP/out")" '{"partition":1,"path":"/EFI/Microsoft/Boot/BCD"}' "BCD on the ESP"
+expect_eq "$(jq -c '.windows[0].bcd | {partition, path, filesystem}' "$TMP/out")" '{"partition":1,"path":"/EFI/Microsoft/Boot/BCD","filesystem":"fat"}' "BCD on the ESP"
+expect_eq "$(jq -r '.windows[0].bcd.default.description' "$TMP/out")" "Windows 10 Enterprise" "the ESP's store is read and decoded"
 read -r start size < <(part_window "$img" 1)
 dd if="$img" of="$TMP/esp" bs=1M skip=$((start / 1048576)) count=$((size / 1048576)) status=none
 mdir -i "$TMP/esp" ::/EFI/Microsoft/Boot | grep -q BCD || fail "set-up: no BCD on the ESP per mtools"

@@ -47,8 +47,8 @@ echo "ok: the plan holds exactly the 8 expected changes"
 expect_eq "$(jq -r '.changes[] | select(.value == "RemoteDesktop-UserMode-In-TCP") | .type' "$TMP/plan.json")" \
   REG_SZ "an enabled rule keeps its type"
 expect_eq "$(jq -r '[.steps[].status] | join(",")' "$TMP/plan.json")" "planned,planned" "step status"
-expect_grep 'BCD settings are not changed' <(jq -r '.steps[1].message' "$TMP/plan.json") \
-  "the platform step says BCD is out of scope"
+expect_grep 'BCD settings: step bcd' <(jq -r '.steps[1].message' "$TMP/plan.json") \
+  "the platform step points at the bcd step"
 expect_grep 'Active=FALSE.*-28502' <(hivexget "$TMP/SYSTEM" "$FW" FPS-ICMP4-ERQ-In) "other group's rule exists"
 jq -e '[.changes[] | select(.value == "FPS-ICMP4-ERQ-In")] | length == 0' "$TMP/plan.json" >/dev/null \
   || fail "a rule of another group was changed"

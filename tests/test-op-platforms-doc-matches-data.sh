@@ -48,6 +48,14 @@ generate() {
           + (if .variant then "`\(.variant)`: \(.when | cell)" else "-" end) + " | "
           + (if .registry then (.registry | map("`\(.key)\\\(.value)` \(.type) `\(.data | tojson)` (\(.why | cell); \(.source))") | join("<br>")) else "-" end) + " | "
           + "\(.source); IDs: \(.hardwareIdsSource)" + (if .inboxSource then "; in-box: \(.inboxSource)" else "" end) + " |"), "",
+      "## Boot configuration (BCD, step `bcd`)\n",
+      "Set on the store inspect finds, by bcdedit name; `{default}` is the default loader of the boot manager (`{current}` offline). The serial group applies when the job field `serialConsole` is true, or when it is absent and the platform default is yes; `serialConsole: false` applies the off rows instead (\($d.bcdSerialOff.why | cell); source: \($d.bcdSerialOff.source)). With no platform, `serialConsole: true` applies \($d.bcdSerialOn.settings | map("`" + .element + "`") | join(", ")) (COM1, 115200; source: \($d.bcdSerialOn.source)).\n",
+      "| platform | serial console by default | group | object | element | value | why | source |\n|---|---|---|---|---|---|---|---|",
+      ($d.platforms | to_entries[] | .key as $p | (.value.bcd.serialConsole | if . then "yes" else "no" end) as $dflt
+        | ((.value.bcd.settings[] | [$p, $dflt, "always"] + [.]), (.value.bcd.serial[] | [$p, $dflt, "serial"] + [.]))
+        | "| \(.[0]) | \(.[1]) | \(.[2]) | `\(.[3].object)` | `\(.[3].element)` | `\(.[3].value | tojson)` | \(.[3].why | cell) | \(.[3].source) |"),
+      ($d.bcdSerialOff.settings[] | "| (any) | - | off | `\(.object)` | `\(.element)` | `\(.value | tojson)` | \(.why | cell) | \(.source) |"),
+      "",
       "## Notes per platform\n",
       ($d.platforms | to_entries[] | .key as $p | .value.notes[] | "- \($p): \(. | cell)"), "",
       "## Sources\n",

@@ -288,9 +288,10 @@ lfn_take (struct lfn *l, const uint8_t *e)
   return ow_utf16le_to_utf8 (l->name, n * 2);
 }
 
-/* Find NAME in the directory at CLUSTER: 1 found (*CHILD, *IS_DIR set). */
+/* Find NAME in the directory at CLUSTER: 1 found (*CHILD, *IS_DIR, *SIZE set). */
 static int
-find_in_dir (struct fat *f, uint32_t cluster, const char *name, uint32_t *child, bool *is_dir)
+find_in_dir (struct fat *f, uint32_t cluster, const char *name, uint32_t *child, bool *is_dir,
+             uint32_t *size)
 {
   size_t len = 0;
   uint8_t *d = read_dir (f, cluster, &len);
@@ -331,6 +332,7 @@ find_in_dir (struct fat *f, uint32_t cluster, const char *name, uint32_t *child,
       if (f->type != 32)
         *child &= 0xFFFF;
       *is_dir = e[11] & ATTR_DIR;
+      *size = ow_le32 (e + 28);
       free (lname);
       r = 1;
       /* A directory must start at one of the volume's clusters. */
@@ -348,27 +350,86 @@ find_in_dir (struct fat *f, uint32_t cluster, const char *name, uint32_t *child,
   return r;
 }
 
-int
-ow_fat_path_exists (struct ow_disk *disk, uint64_t start, uint64_t size, const char *path)
+/* Walk PATH from the root: 1 found (*CLUSTER, *IS_DIR, *SIZE of the last
+ * component), 0 absent, -1 unreadable. */
+static int
+walk (struct fat *f, const char *path, uint32_t *cluster, bool *is_dir, uint32_t *size)
 {
-  struct fat f;
   char *copy, *save = NULL;
-  uint32_t cluster;
-  bool is_dir = true;
   int depth = 0, r = 1;
 
-  if (fat_open (&f, disk, start, size) == -1)
-    return -1;
-  cluster = f.type == 32 ? f.root_cluster : 0;
+  *cluster = f->type == 32 ? f->root_cluster : 0;
+  *is_dir = true;
+  *size = 0;
   copy = strdup (path);
   if (copy == NULL)
     return ow_err (ENOMEM, "out of memory");
   for (char *c = strtok_r (copy, "/", &save); c && r == 1; c = strtok_r (NULL, "/", &save)) {
-    if (!is_dir || ++depth > MAX_PATH_DEPTH)
+    if (!*is_dir || ++depth > MAX_PATH_DEPTH)
       r = 0;
     else
-      r = find_in_dir (&f, cluster, c, &cluster, &is_dir);
+      r = find_in_dir (f, *cluster, c, cluster, is_dir, size);
   }
   free (copy);
   return r;
+}
+
+int
+ow_fat_path_exists (struct ow_disk *disk, uint64_t start, uint64_t size, const char *path)
+{
+  struct fat f;
+  uint32_t cluster, fsize;
+  bool is_dir;
+
+  if (fat_open (&f, disk, start, size) == -1)
+    return -1;
+  return walk (&f, path, &cluster, &is_dir, &fsize);
+}
+
+int
+ow_fat_file_read (struct ow_disk *disk, uint64_t start, uint64_t size, const char *path,
+                  size_t max, void **buf, size_t *len)
+{
+  struct fat f;
+  uint32_t cluster, fsize, steps = 0;
+  bool is_dir;
+  size_t csize, got = 0;
+  uint8_t *b;
+  int r;
+
+  *buf = NULL;
+  *len = 0;
+  if (fat_open (&f, disk, start, size) == -1)
+    return -1;
+  r = walk (&f, path, &cluster, &is_dir, &fsize);
+  if (r != 1)
+    return r == 0 ? ow_err (ENOENT, "%s: not found on the FAT volume", path) : -1;
+  if (is_dir)
+    return ow_err (EISDIR, "%s: a directory", path);
+  if (fsize > max)
+    return ow_err (EFBIG, "%s: larger than %zu bytes", path, max);
+  csize = (size_t) f.spc * f.bps;
+  b = malloc (fsize ? fsize : 1);
+  if (b == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  /* The chain must cover the size and may not loop: at most one cluster
+   * per csize bytes of the file is followed. */
+  while (got < fsize) {
+    uint64_t off;
+    size_t n = fsize - got < csize ? fsize - got : csize;
+    if (cluster == 0 || ++steps > f.clusters) {
+      free (b);
+      return ow_err (EINVAL, "%s: cluster chain shorter than the file's size", path);
+    }
+    if (cluster_offset (&f, cluster, &off) == -1 ||
+        ow_disk_pread (disk, b + got, n, start + off) == -1 ||
+        next_cluster (&f, cluster, &cluster) == -1) {
+      free (b);
+      return -1;
+    }
+    got += n;
+  }
+  *buf = b;
+  *len = fsize;
+  return 0;
 }

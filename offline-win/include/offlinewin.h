@@ -152,6 +152,10 @@ const char *ow_fs_type_name (enum ow_fs_type t);
  * FAT12/16/32 volume at START?  1 yes, 0 no, -1 unreadable volume. */
 int ow_fat_path_exists (struct ow_disk *disk, uint64_t start, uint64_t size,
                         const char *path);
+/* Read the whole file PATH of that FAT volume (at most MAX bytes, else
+ * EFBIG; ENOENT if absent). */
+int ow_fat_file_read (struct ow_disk *disk, uint64_t start, uint64_t size,
+                      const char *path, size_t max, void **buf, size_t *len);
 
 struct ow_volume;
 

@@ -68,6 +68,7 @@ static const struct field fields[] = {
   { "removeSourceTools", K_BOOL, T_PREP, NULL },
   { "chkdsk", K_BOOL, T_PREP, NULL },
   { "defrag", K_BOOL, T_PREP, NULL },
+  { "serialConsole", K_BOOL, T_PREP, NULL },
   { "artifacts", K_ARTIFACTS, T_PREP, NULL },
   { "drivers", K_NAMES, T_PREP, NULL },
   { "missingDrivers", K_ENUM, T_PREP, missing_drivers },

@@ -19,7 +19,9 @@
 #include "hive/hive-internal.h"
 #include "ntfs/ntfs-internal.h"
 
-static const char *const edited_hives[] = { "SYSTEM", "SOFTWARE", "SECURITY", NULL };
+/* The BCD store is swapped like the others when the plan edits it: it is
+ * then a file of this volume (prepare/bcd-load.c). */
+static const char *const edited_hives[] = { "SYSTEM", "SOFTWARE", "SECURITY", "BCD", NULL };
 
 static struct ow_hive *
 hive_for (struct ow_prep_ctx *ctx, const char *name)
@@ -27,6 +29,7 @@ hive_for (struct ow_prep_ctx *ctx, const char *name)
   if (strcmp (name, "SYSTEM") == 0) return ctx->system;
   if (strcmp (name, "SOFTWARE") == 0) return ctx->software;
   if (strcmp (name, "SECURITY") == 0) return ctx->security;
+  if (strcmp (name, "BCD") == 0) return ctx->bcd;
   return NULL;
 }
 

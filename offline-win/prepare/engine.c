@@ -239,7 +239,9 @@ open_target (struct engine *e)
   e->ctx.pt = e->pt;
   e->ctx.vol = e->vol;
   e->ctx.facts = e->facts;
-  return load_hives (e);
+  if (load_hives (e) == -1)
+    return -1;
+  return ow_prep_load_bcd (&e->ctx, e->view);
 }
 
 static int
@@ -256,6 +258,7 @@ run_operations (struct engine *e)
      * come first), before the runner is written. */
     { "sourceTools", ow_op_srctools },
     { "diskcheck", ow_op_diskcheck },
+    { "bcd", ow_op_bcd },
     { "firstboot", ow_op_firstboot },   /* last: turns queued commands into files */
   };
   size_t n = sizeof ops / sizeof ops[0];
@@ -283,6 +286,14 @@ check_blocking (struct engine *e)
     const char *name = json_string_value (json_object_get (s, "step"));
     if (strcmp (json_string_value (json_object_get (s, "status")), "failed") != 0)
       continue;
+    /* The serial console the job asked for explicitly cannot be set:
+     * refuse the whole job before writing (exit 3), as for any disk we
+     * cannot write safely. */
+    if (strcmp (name, "bcd") == 0 && json_is_boolean (json_object_get (e->ctx.job, "serialConsole")))
+      return ow_err_unsafe (EPERM, "%s: not prepared, the disk was left untouched: serialConsole "
+                            "was asked for and the BCD store cannot be changed: %s",
+                            ow_disk_spec (e->disk),
+                            json_string_value (json_object_get (s, "message")));
     for (size_t k = 0; blocking_steps[k]; k++)
       if (strcmp (name, blocking_steps[k]) == 0)
         return ow_err_invalid ("%s: %s", name,
@@ -345,6 +356,8 @@ engine_free (struct engine *e)
   ow_hive_close (e->ctx.software);
   ow_hive_close (e->ctx.security);
   ow_hive_close (e->ctx.sam);
+  ow_hive_close (e->ctx.bcd);
+  free (e->ctx.bcd_unwritable);
   for (size_t i = 0; i < e->ctx.nfb; i++) {
     free (e->ctx.fb[i].step);
     free (e->ctx.fb[i].command);

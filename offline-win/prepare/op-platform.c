@@ -279,10 +279,39 @@ check_driver (json_t *root, const char *name, size_t i, json_t *d)
   return true;
 }
 
+/* A "bcd" section: settings (and for a platform, its serialConsole
+ * default and serial group), every setting a known element with a value
+ * of its kind and a known source. */
+static bool
+check_bcd (json_t *root, json_t *b, const char *name, bool platform)
+{
+  static const char *const groups[] = { "settings", "serial", NULL };
+  json_t *v;
+  size_t i;
+
+  if (b == NULL)
+    return true;
+  if (!json_is_object (b) || (platform && !json_is_boolean (json_object_get (b, "serialConsole"))))
+    return ow_err_invalid ("platforms.json: %s: \"bcd\" needs \"serialConsole\", "
+                           "\"settings\", \"serial\"", name), false;
+  for (size_t g = 0; groups[g]; g++) {
+    json_t *l = json_object_get (b, groups[g]);
+    if (l == NULL && (!platform || g == 0))
+      continue;
+    if (!json_is_array (l))
+      return ow_err_invalid ("platforms.json: %s: bcd %s is not an array", name, groups[g]), false;
+    json_array_foreach (l, i, v)
+      if (!ow_bcd_setting_valid (v) || !source_known (root, v))
+        return ow_err_invalid ("platforms.json: %s: bcd %s %zu: %s", name, groups[g], i,
+                               ow_error_message ()), false;
+  }
+  return true;
+}
+
 static bool
 check_platform (json_t *root, const char *name, json_t *p)
 {
-  static const char *const fields[] = { "title", "use", "drivers", "notes", NULL };
+  static const char *const fields[] = { "title", "use", "drivers", "notes", "bcd", NULL };
   json_t *use = json_object_get (p, "use"), *drivers = json_object_get (p, "drivers");
   json_t *notes = json_object_get (p, "notes"), *v;
   size_t i;
@@ -304,7 +333,7 @@ check_platform (json_t *root, const char *name, json_t *p)
   json_array_foreach (drivers, i, v)
     if (!check_driver (root, name, i, v))
       return false;
-  return true;
+  return check_bcd (root, json_object_get (p, "bcd"), name, true);
 }
 
 /* Parse and check the whole table: every later lookup can then trust it. */
@@ -338,6 +367,9 @@ ow_platforms_parse (const char *data, size_t len)
     if (!check_settings (root, json_object_get (set, "settings"), k))
       goto bad;
   }
+  if (!check_bcd (root, json_object_get (root, "bcdSerialOn"), "bcdSerialOn", false)
+      || !check_bcd (root, json_object_get (root, "bcdSerialOff"), "bcdSerialOff", false))
+    goto bad;
   for (size_t i = 0; platform_names[i]; i++)
     if (!check_platform (root, platform_names[i],
                          json_object_get (json_object_get (root, "platforms"), platform_names[i])))
@@ -770,8 +802,7 @@ op_profile (struct ow_prep_ctx *ctx, struct ow_plan *plan, json_t *table, const 
     ow_plan_note (plan, "platform %s: %s", name, json_string_value (note));
   ow_plan_step (plan, "platform", plan->n > before ? OW_STEP_OK : OW_STEP_NOTHING_TO_DO,
                 "%s profile: %zu changes, %zu settings skipped (their service or value is "
-                "not in the image), drivers not found: %s; BCD settings are not changed "
-                "(out of scope)", name, plan->n - before, t.absent,
+                "not in the image), drivers not found: %s; BCD settings: step bcd", name, plan->n - before, t.absent,
                 *missing ? missing : "none");
   free (missing);
   return 0;

@@ -50,6 +50,13 @@ ow_plan_free (struct ow_plan *p)
   memset (p, 0, sizeof *p);
 }
 
+void
+ow_plan_drop_last (struct ow_plan *p)
+{
+  if (p->n > 0)
+    change_free (&p->v[--p->n]);
+}
+
 static struct ow_change *
 new_change (struct ow_plan *p, enum ow_change_kind kind, const char *step)
 {

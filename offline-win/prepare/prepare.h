@@ -59,6 +59,8 @@ struct ow_plan {
 };
 
 void ow_plan_init (struct ow_plan *p);
+/* Forget the last change recorded (a step that gives up half-way). */
+void ow_plan_drop_last (struct ow_plan *p);
 void ow_plan_free (struct ow_plan *p);
 /* Registry: record a change only if it differs from the current value in
  * HV (the private copy the operation read).  Returns 0 (added or nothing
@@ -137,6 +139,12 @@ struct ow_prep_ctx {
   const char *control_set;          /* "ControlSet001" */
   const char *drive_letter;         /* "C:" or NULL */
   struct ow_hive *system, *software, *security, *sam;
+  /* The BCD store (editable private copy, NULL if none or unusable),
+   * its volume path ("Boot/BCD"), and why it cannot be written by this
+   * job (not on the Windows volume), or NULL when it can. */
+  struct ow_hive *bcd;
+  const char *bcd_path;
+  char *bcd_unwritable;
   json_t *facts;                    /* the inspect document of this installation */
   const json_t *job;                /* validated job document */
   bool temp_disk;                   /* the CE's VM size has a temporary resource disk */
@@ -245,6 +253,15 @@ int ow_prepare_disk_setup (struct ow_disk *disk, const struct ow_job *job,
                            const struct ow_prepare_options *opts,
                            int (*setup) (struct ow_prep_ctx *ctx, void *opaque), void *opaque,
                            char **result);
+
+/* op-bcd.c: the platform's BCD settings and the serial console. */
+int ow_op_bcd (struct ow_prep_ctx *ctx, struct ow_plan *plan);
+/* Is S a well-formed BCD setting of platforms.json? */
+bool ow_bcd_setting_valid (const json_t *s);
+/* prepare/bcd-load.c: load the store inspect found (INSPECT's "bcd" of the
+ * installation) into CTX->bcd, read through VIEW; why it cannot be edited
+ * goes to CTX->bcd_unwritable.  -1 only on I/O errors. */
+int ow_prep_load_bcd (struct ow_prep_ctx *ctx, struct ow_disk *view);
 /* First-boot runner: the other operations queue commands with
  * ow_firstboot_add; ow_op_firstboot (run last) turns the queue into files
  * and registry changes, or removes nothing when the queue is empty. */

@@ -128,19 +128,70 @@ partition_json (const struct ow_ptable *pt, const struct ow_partition *p)
   return j;
 }
 
+/* A BCD store found while walking the partitions: where, and its bytes
+ * (or why they could not be read), decoded once the walk is over. */
+struct bcd_src {
+  json_t *loc;
+  void *data;
+  size_t len;
+  char *error;
+};
+
+static void
+bcd_src_free (struct bcd_src *b)
+{
+  json_decref (b->loc);
+  free (b->data);
+  free (b->error);
+  memset (b, 0, sizeof *b);
+}
+
+static void
+bcd_src_read_error (struct bcd_src *b)
+{
+  b->error = strdup (ow_error_message ());
+  ow_error_clear ();
+}
+
 /* Where the boot configuration lives: \Boot\BCD on an NTFS volume (BIOS). */
 static void
-note_bcd (struct ow_volume *vol, const struct ow_partition *p, json_t *pj, json_t **bcd)
+note_bcd (struct ow_volume *vol, const struct ow_partition *p, json_t *pj, struct bcd_src *bcd)
 {
   char *path = ow_path_real_case (vol, "Boot/BCD");
 
-  if (path == NULL)
+  if (path == NULL) {
+    ow_error_clear ();
     return;
-  if (*bcd == NULL)
-    *bcd = json_pack ("{s:i, s:s+}", "partition", (int) p->number, "path", "/", path);
+  }
+  if (bcd->loc == NULL) {
+    bcd->loc = json_pack ("{s:i, s:s+, s:s}", "partition", (int) p->number, "path", "/", path,
+                          "filesystem", "ntfs");
+    if (ow_file_read (vol, path, MAX_BCD_FILE, &bcd->data, &bcd->len) == -1)
+      bcd_src_read_error (bcd);
+  }
   if (ow_path_exists (vol, "bootmgr") == 1)
     json_object_set_new (pj, "contents", json_string ("system-reserved"));
   free (path);
+}
+
+/* UEFI Windows boots from the BCD on the EFI system partition. */
+static void
+note_efi_bcd (struct ow_disk *disk, const struct ow_partition *p, json_t *pj, struct bcd_src *efi)
+{
+  static const char path[] = "EFI/Microsoft/Boot/BCD";
+  int e = ow_fat_path_exists (disk, p->start, p->size, path);
+
+  if (e == -1) {
+    json_object_set_new (pj, "error", json_string (ow_error_message ()));
+    return;
+  }
+  if (e == 0)
+    return;
+  efi->loc = json_pack ("{s:i, s:s, s:s}", "partition", (int) p->number,
+                        "path", "/EFI/Microsoft/Boot/BCD", "filesystem", "fat");
+  if (ow_fat_file_read (disk, p->start, p->size, path, MAX_BCD_FILE, &efi->data,
+                        &efi->len) == -1)
+    bcd_src_read_error (efi);
 }
 
 /* The first volume that could not be read makes the whole inspection a
@@ -163,7 +214,8 @@ json_t *
 ow_inspect (struct ow_disk *disk)
 {
   struct ow_ptable *pt = ow_ptable_read (disk);
-  json_t *doc, *parts, *wins, *problems, *bcd = NULL, *efi = NULL, *io_error = NULL;
+  json_t *doc, *parts, *wins, *problems, *io_error = NULL;
+  struct bcd_src bcd = { NULL, NULL, 0, NULL }, efi = { NULL, NULL, 0, NULL }, *use;
   size_t bitlocker = 0;
 
   if (pt == NULL)
@@ -196,14 +248,8 @@ ow_inspect (struct ow_disk *disk)
       continue;
     }
     /* UEFI Windows boots from the BCD on the EFI system partition. */
-    if (p->role == OW_ROLE_EFI && fs == OW_FS_FAT && efi == NULL) {
-      int e = ow_fat_path_exists (disk, p->start, p->size, "EFI/Microsoft/Boot/BCD");
-      if (e == 1)
-        efi = json_pack ("{s:i, s:s}", "partition", (int) p->number,
-                         "path", "/EFI/Microsoft/Boot/BCD");
-      else if (e == -1)
-        json_object_set_new (pj, "error", json_string (ow_error_message ()));
-    }
+    if (p->role == OW_ROLE_EFI && fs == OW_FS_FAT && efi.loc == NULL)
+      note_efi_bcd (disk, p, pj, &efi);
     if (fs != OW_FS_NTFS)
       continue;
     vol = ow_volume_open (disk, p->start, p->size, 0);
@@ -233,15 +279,13 @@ ow_inspect (struct ow_disk *disk)
   }
 
   /* UEFI boots from the ESP; BIOS from an NTFS volume's \Boot\BCD. */
-  if (pt->scheme == OW_PT_GPT && efi) {
-    json_decref (bcd);
-    bcd = efi;
-  }
-  else
-    json_decref (efi);
+  use = pt->scheme == OW_PT_GPT && efi.loc ? &efi : &bcd;
+  if (use->loc)
+    ow_win_bcd_describe (use->loc, use->data, use->len, use->error, pt);
   for (size_t w = 0; w < json_array_size (wins); w++)
-    json_object_set (json_array_get (wins, w), "bcd", bcd ? bcd : json_null ());
-  json_decref (bcd);
+    json_object_set (json_array_get (wins, w), "bcd", use->loc ? use->loc : json_null ());
+  bcd_src_free (&bcd);
+  bcd_src_free (&efi);
 
   if (io_error != NULL)
     ow_win_problem (problems, "volume-unreadable", "%s",

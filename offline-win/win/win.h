@@ -70,6 +70,13 @@ int ow_win_srctools (struct ow_win_ctx *c, json_t *out);
 struct ow_hive *ow_win_load_hive (struct ow_win_ctx *c, const char *name,
                                   char **entries, json_t *hives, unsigned flags);
 
+/* win/bcd-inspect.c: add to LOC ({"partition","path"}) what the BCD store
+ * of DATA says ("status", "bootmgr", "default", "objects", "problems"), or
+ * why it cannot be read (READ_ERROR, or DATA not a hive). */
+#define MAX_BCD_FILE (16u * 1024 * 1024)
+void ow_win_bcd_describe (json_t *loc, const void *data, size_t len, const char *read_error,
+                          const struct ow_ptable *pt);
+
 /* Add a problem to the verdict. */
 void ow_win_problem (json_t *problems, const char *code, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));

@@ -3,8 +3,9 @@
  * is a FAT volume with its trailing zero bytes cut off (so that a FAT32
  * volume, which needs at least 65525 clusters, stays a small input); the
  * harness gives it back the size its boot sector claims, up to
- * MAX_VOLUME, as zeros, and looks up the paths inspect looks for on an
- * EFI system partition. */
+ * MAX_VOLUME, as zeros, looks up the paths inspect looks for on an
+ * EFI system partition and reads each whole file, as inspect reads the
+ * BCD store (property: a file read is all its size or an error). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +43,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (d != NULL) {
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
       int r = ow_fat_path_exists (d, 0, vsize, paths[i]);
+      void *file = NULL;
+      size_t len = 0;
       if (r < -1 || r > 1)
         abort ();
+      r = ow_fat_file_read (d, 0, vsize, paths[i], MAX_VOLUME, &file, &len);
+      if ((r == 0) != (file != NULL) || (r == -1 && len != 0))
+        abort ();
+      free (file);
     }
     ow_disk_close (d);
   }

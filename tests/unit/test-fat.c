@@ -227,6 +227,54 @@ test_bad_chains (void **state)
   free (im.data);
 }
 
+static int
+read_file (struct img *im, const char *path, size_t max, void **buf, size_t *len)
+{
+  struct ow_disk *d = ow_disk_open_memory (im->data, im->len, 512, OW_DISK_RDONLY);
+  int r;
+
+  assert_non_null (d);
+  r = ow_fat_file_read (d, 0, im->vol_len, path, max, buf, len);
+  ow_disk_close (d);
+  return r;
+}
+
+/* The BCD's bytes as mtools wrote them, on each FAT type; a size its
+ * chain does not cover, a limit, a directory and a missing file fail with
+ * the reason instead of returning garbage. */
+static void
+test_file_read (void **state)
+{
+  static const struct { int type; unsigned kib; } kinds[] = {
+    { 12, 2048 }, { 16, 20480 }, { 32, 40960 },
+  };
+  (void) state;
+
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    struct img im = make_image (kinds[i].type, kinds[i].kib);
+    uint8_t *e = find_entry (&im, "BCD        ", false);
+    void *buf = NULL;
+    size_t len = 0;
+
+    assert_int_equal (read_file (&im, "efi/microsoft/boot/bcd", 1024, &buf, &len), 0);
+    assert_int_equal (len, 4);
+    assert_memory_equal (buf, "bcd\n", 4);
+    free (buf);
+    assert_int_equal (read_file (&im, BCD_PATH, 3, &buf, &len), -1);
+    assert_int_equal (errno, EFBIG);
+    assert_int_equal (read_file (&im, "EFI/Microsoft", 1024, &buf, &len), -1);
+    assert_int_equal (errno, EISDIR);
+    assert_int_equal (read_file (&im, "EFI/Microsoft/Boot/BCD.bak", 1024, &buf, &len), -1);
+    assert_int_equal (errno, ENOENT);
+    /* One cluster of chain, a size of three clusters. */
+    ow_put_le32 (e + 28, 3u * im.spc * im.bps);
+    assert_int_equal (read_file (&im, BCD_PATH, 1u << 20, &buf, &len), -1);
+    assert_non_null (strstr (ow_error_message (), "shorter than the file's size"));
+    assert_null (buf);
+    free (im.data);
+  }
+}
+
 int
 main (void)
 {
@@ -235,6 +283,7 @@ main (void)
     cmocka_unit_test (test_cluster_outside_the_volume),
     cmocka_unit_test (test_lfn_checksum),
     cmocka_unit_test (test_bad_chains),
+    cmocka_unit_test (test_file_read),
   };
   if (system ("command -v mkfs.fat >/dev/null && command -v mmd >/dev/null") != 0) {
     fprintf (stderr, "mkfs.fat or mtools missing\n");

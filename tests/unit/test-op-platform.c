@@ -60,6 +60,8 @@ test_embedded_components (void **state)
   "\"sets\":{\"a\":{\"title\":\"t\",\"settings\":[]}}," \
   "\"platforms\":{" PLAT ("azure") "," PLAT ("aws") "," PLAT ("gcp") "," \
   PLAT ("vsphere") "," PLAT ("nutanix") "," PLAT ("xenserver") "}}"
+#define BCDSET(o, e, v) "{\"object\":\"" o "\",\"element\":\"" e "\",\"value\":" v \
+                        ",\"why\":\"w\",\"source\":\"s\"}"
 #define FW "{\"key\":\"k\",\"groups\":[\"g\"],\"rules\":[],\"why\":\"w\",\"source\":\"s\"}"
 /* The same document with one driver on azure: DRV (EXTRA) edits it. */
 #define DRV(extra) \
@@ -139,6 +141,24 @@ static const struct {
                                            "\"type\":\"REG_DWORD\",\"data\":1,\"why\":\"w\",\"source\":\"s\"}]"),
     "registry 0 needs \"key\" (below the service key)" },
   { "unknown field in a driver", DRV (DRV_OK ",\"hwids\":[]"), "driver 0: unknown field \"hwids\"" },
+  { "bcd: unknown element",
+    "{\"schema\":1,\"sources\":{\"s\":\"x\"},\"rdp\":{\"settings\":[],\"firewall\":" FW "},"
+    "\"sets\":{\"a\":{\"title\":\"t\",\"settings\":[]}},\"bcdSerialOff\":{\"settings\":["
+    BCDSET ("{default}", "emz", "false") "]},\"platforms\":{}}", "\"emz\" is not known for {default}" },
+  { "bcd: boolean element given a number",
+    "{\"schema\":1,\"sources\":{\"s\":\"x\"},\"rdp\":{\"settings\":[],\"firewall\":" FW "},"
+    "\"sets\":{\"a\":{\"title\":\"t\",\"settings\":[]}},\"bcdSerialOff\":{\"settings\":["
+    BCDSET ("{default}", "ems", "1") "]},\"platforms\":{}}", "cannot set it to this value" },
+  { "bcd: unknown value name",
+    "{\"schema\":1,\"sources\":{\"s\":\"x\"},\"rdp\":{\"settings\":[],\"firewall\":" FW "},"
+    "\"sets\":{\"a\":{\"title\":\"t\",\"settings\":[]}},\"bcdSerialOn\":{\"settings\":["
+    BCDSET ("{default}", "bootstatuspolicy", "\"IgnoreSome\"") "]},\"platforms\":{}}",
+    "no value named \"IgnoreSome\"" },
+  { "bcd: bootmgr element on the loader",
+    "{\"schema\":1,\"sources\":{\"s\":\"x\"},\"rdp\":{\"settings\":[],\"firewall\":" FW "},"
+    "\"sets\":{\"a\":{\"title\":\"t\",\"settings\":[]}},\"bcdSerialOn\":{\"settings\":["
+    BCDSET ("{default}", "displaybootmenu", "true") "]},\"platforms\":{}}",
+    "\"displaybootmenu\" is not known for {default}" },
   { "platform uses an unknown set",
     "{\"schema\":1,\"sources\":{\"s\":\"x\"},\"rdp\":{\"settings\":[],\"firewall\":" FW "},"
     "\"sets\":{},\"platforms\":{" PLAT ("azure") "}}", "uses an unknown set" },
