@@ -2,9 +2,8 @@
 /* The BCD store's default boot entry (DRIVERS.md, "BCD"): {bootmgr}
  * element 23000003 names the default loader; its 12000004 description,
  * 12000002 path and 11000001 / 21000001 devices.  The store is a hive:
- * \Boot\BCD on an NTFS volume (BIOS) is read here; on a UEFI disk it lives
- * on the FAT ESP, whose files the library does not read yet, and the
- * report says so. */
+ * \Boot\BCD on an NTFS volume (BIOS) or \EFI\Microsoft\Boot\BCD on the
+ * FAT EFI system partition (UEFI); diag.c finds and opens it. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -109,7 +108,7 @@ diag_bcd (struct diag *d)
     return 0;
   json_object_set_new (sec, "state", json_string ("not-read"));
   json_object_set_new (sec, "why", json_string (
-    "no \\Boot\\BCD on an NTFS volume: a UEFI disk keeps its store on the FAT EFI system "
-    "partition, which diagnose does not read yet"));
+    "no \\Boot\\BCD on an NTFS volume and no \\EFI\\Microsoft\\Boot\\BCD on a FAT "
+    "volume: the firmware has no Windows boot configuration to start"));
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "diag/diag.h"
+#include "hive/hivelog.h"
 
 static void
 volume_state (struct diag *d, struct ow_volume *vol, const struct ow_partition *p,
@@ -62,6 +63,36 @@ look_for_bcd (struct diag *d, struct ow_volume *vol, const struct ow_partition *
   free (path);
 }
 
+/* The UEFI store, on the FAT EFI system partition (read whole through the
+ * FAT reader, then opened as a hive from memory).  Only when no BIOS store
+ * was found first: the firmware boots one or the other. */
+static void
+look_for_esp_bcd (struct diag *d, struct ow_disk *disk, const struct ow_partition *p)
+{
+  static const char path[] = "EFI/Microsoft/Boot/BCD";
+  void *data = NULL;
+  size_t len = 0;
+  struct ow_hive *h;
+  json_t *sec = json_object_get (d->report, "bcd");
+
+  if (d->bcd_hive || ow_fat_path_exists (disk, p->start, p->size, path) != 1) {
+    ow_error_clear ();
+    return;
+  }
+  if (ow_fat_file_read (disk, p->start, p->size, path, MAX_BCD_FILE, &data, &len) == 0
+      && (h = ow_hive_from_buffer (data, len, "BCD", 0)) != NULL) {
+    d->bcd_hive = h;
+    diag_bcd_read (d, h, p->number, path);
+    json_object_set_new (sec, "filesystem", json_string ("fat"));
+    return;
+  }
+  json_object_set_new (sec, "state", json_string ("unreadable"));
+  json_object_set_new (sec, "partition", json_integer (p->number));
+  json_object_set_new (sec, "path", json_sprintf ("/%s", path));
+  json_object_set_new (sec, "error", json_string (ow_error_message ()));
+  ow_error_clear ();
+}
+
 /* Walk the partitions: remember the first Windows volume (kept open in
  * D->w.vol), the BIOS BCD store, and what each volume is. */
 static void
@@ -97,6 +128,8 @@ scan (struct diag *d, struct ow_disk *disk, const struct ow_ptable *pt, json_t *
                     "migrate again", p->number);
       continue;
     }
+    if (fs == OW_FS_FAT)
+      look_for_esp_bcd (d, disk, p);
     if (fs != OW_FS_NTFS)
       continue;
     vol = ow_volume_open (disk, p->start, p->size, 0);
