@@ -108,6 +108,7 @@ for d, _, files in os.walk(root):
         rows.append("%08x %d %s" % (zlib.crc32(data), len(data), os.path.relpath(p, root)))
 print("\n".join(sorted(rows, key=lambda r: r.split(" ", 2)[2].encode())))
 PY
+}
 
 # ---- driver choices for the prepare operation's tests
 # Helpers for the driver tests.  Source after functions.sh and

@@ -79,8 +79,9 @@ printf 'Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Con
 apply_reg "$TMP/stornvme.reg" "$TMP/S0"
 apply_reg "$TMP/stornvme.reg" "$TMP/S7"
 jq -n '{packages: {}, choices: [], needs: [{service: "stornvme", what: "NVMe (Azure NVMe VM sizes)",
-  role: "boot-storage", hardwareIds: ["PCI\\CC_010802"], inbox: "stornvme.inf",
-  parameters: {IoTimeoutValue: 240}, source: "az-nvme"}]}' >"$TMP/nvme.json"
+  role: "bootStorage", hardwareIds: ["PCI\\CC_010802"], inbox: "stornvme",
+  registry: [{key: "Parameters", value: "IoTimeoutValue", type: "REG_DWORD", data: 240}],
+  source: "az-nvme"}]}' >"$TMP/nvme.json"
 cp --sparse=always "$TMP/vol0.img" "$TMP/vol-inf.img"
 printf '; stand-in\r\n' >"$TMP/stornvme.inf"
 put "$TMP/vol-inf.img" Windows/INF/stornvme.inf "$TMP/stornvme.inf" || fail put
@@ -121,7 +122,7 @@ expect_eq "$(jq -r '.steps[0].status' "$TMP/p3.json")" failed "in-box INF withou
 
 # -- refusal on a real job ----------------------------------------------
 jq -n '{packages: {}, choices: [], needs: [{service: "awsnvme", what: "AWS NVMe",
-  role: "boot-storage", hardwareIds: ["PCI\\VEN_1D0F&DEV_8061"], source: "aws-nvme"},
+  role: "bootStorage", hardwareIds: ["PCI\\VEN_1D0F&DEV_8061"], source: "aws-nvme"},
   {service: "ena", what: "AWS ENA", role: "network", hardwareIds: ["PCI\\VEN_1D0F&DEV_EC20"],
    source: "aws-ena"}]}' >"$TMP/aws.json"
 disk=$(fixture_copy win2022-bios-vda)

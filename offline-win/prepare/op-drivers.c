@@ -610,6 +610,14 @@ ow_op_drivers (struct ow_prep_ctx *ctx, struct ow_plan *plan)
   size_t nneeds = 0;
   int r;
 
+  /* The selection (drv-select.c) already failed the step: its reason stands. */
+  {
+    size_t i;
+    json_t *st;
+    json_array_foreach (plan->steps, i, st)
+      if (strcmp (json_string_value (json_object_get (st, "step")), STEP) == 0)
+        return 0;
+  }
   if (json_array_size (json_object_get (ctx->job, "drivers")) > 0 && ctx->drv_src == NULL) {
     ow_plan_step (plan, STEP, OW_STEP_FAILED, "the job names driver packages in \"drivers\" "
                   "but none was read");
