@@ -113,3 +113,32 @@ drv_job "$TMP/miss.json" "$TMP/miss.zip"
 refused "INF naming a missing file" 'vioscsi.sys' "$TMP/miss.json" "$TMP/miss.zip"
 expect_grep "boot storage driver is neither in the image nor in" "$TMP/both" \
   "missing file: the job says what to supply"
+
+# An archive bomb: one entry declared larger than a package may hold
+# (a sparse 300 MiB file: tar records its size, the reader refuses the
+# header before reading a byte of it).
+mkdir -p "$TMP/bomb/vioscsi"
+cp "$TMP/tree/vioscsi/2k22/amd64/vioscsi.inf" "$TMP/bomb/vioscsi/"
+truncate -s 300M "$TMP/bomb/vioscsi/vioscsi.sys"
+tar -C "$TMP/bomb" -czSf "$TMP/bomb.tar.gz" .
+drv_job "$TMP/bomb.json" "$TMP/bomb.tar.gz"
+refused "archive bomb" 'vioscsi.sys.: 314572800 bytes, more than the cap' "$TMP/bomb.json" "$TMP/bomb.tar.gz"
+
+# An Include= loop: vioscsi.inf's install section includes loop.inf,
+# which includes vioscsi.inf.
+cp -r "$TMP/tree" "$TMP/loop"
+d=$TMP/loop/vioscsi/2k22/amd64
+sed -i 's/^\[scsi_inst\]\r*$/[scsi_inst]\r\nInclude=loop.inf\r\nNeeds=loop_inst/' "$d/vioscsi.inf"
+grep -q '^Include=loop.inf' "$d/vioscsi.inf" || fail "the loop was not written into vioscsi.inf"
+printf '[Version]\r\nSignature="$Windows NT$"\r\n[loop_inst]\r\nInclude=vioscsi.inf\r\n' >"$d/loop.inf"
+drv_pack "$TMP/loop" "$TMP/loop.zip"
+drv_job "$TMP/loop.json" "$TMP/loop.zip"
+refused "Include loop" 'Include loop' "$TMP/loop.json" "$TMP/loop.zip"
+
+# A 10 MB line in the INF.
+cp -r "$TMP/tree" "$TMP/long"
+{ printf 'Comment='; head -c 10000000 /dev/zero | tr '\0' x; printf '\r\n'; } \
+  >>"$TMP/long/vioscsi/2k22/amd64/vioscsi.inf"
+drv_pack "$TMP/long" "$TMP/long.zip"
+drv_job "$TMP/long.json" "$TMP/long.zip"
+refused "10 MB line" 'vioscsi.inf.*line' "$TMP/long.json" "$TMP/long.zip"

@@ -104,12 +104,12 @@ expect_grep 'boots from vioscsi' <(jq -r '.steps[] | select(.step == "sourceTool
 
 # aws: no NVMe driver in the image.
 sum=$(sha256sum <"$fresh")
-job "$TMP/aws.json" '{"type":"prepare","platform":"aws","removeSourceTools":true}'
+job "$TMP/aws.json" '{"type":"prepare","platform":"aws","removeSourceTools":true,"missingDrivers":"warn"}'
 cp --sparse=always "$fresh" "$TMP/aws.img"
 expect_exit 2 "$CE_OFFLINE" prepare "$TMP/aws.img" --job "$TMP/aws.json" --json
 expect_grep 'boot storage of aws is not proven' "$TMP/err" "the refusal says why"
 expect_eq "$(sha256sum <"$TMP/aws.img")" "$sum" "disk hash after the refusal"
-job "$TMP/awsdef.json" '{"type":"prepare","platform":"aws","dryRun":true}'
+job "$TMP/awsdef.json" '{"type":"prepare","platform":"aws","missingDrivers":"warn","dryRun":true}'
 expect_exit 0 "$CE_OFFLINE" prepare "$fresh" --job "$TMP/awsdef.json" --json
 expect_eq "$(jq -r '.steps[] | select(.step == "sourceTools") | .status' "$TMP/out")" skipped \
   "aws by default: skipped, not refused"

@@ -130,7 +130,8 @@ open_package (struct sel *s, const char *name)
   if (pkg == NULL) {
     if (errno == ENOMEM)
       return -1;
-    step_failed (s, "driver package %s (%s): %s", name, path, ow_error_message ());
+    /* The reader's message names the package already. */
+    step_failed (s, "%s (artifact file %s)", ow_error_message (), path);
     ow_error_clear ();
     return 1;
   }
