@@ -14,8 +14,10 @@
 #     running the job again plans nothing;
 #   - bad inputs are refused (exit 2) with a clear error and nothing
 #     written: a digest mismatch, a traversal name, a wrong-arch .sys, an
-#     INF naming a missing file, a directory through the agent's path
-#     rule (not here: ce-offline accepts it, unpinned, and says so).
+#     INF naming a missing file, an archive bomb, an Include= loop, a
+#     10 MB line;
+#   - a host directory is read (ce-offline only), unpinned, and the plan
+#     says so.
 . "$(dirname "$0")/functions.sh"
 . tests/prepare-functions.sh
 . tests/drivers-functions.sh
@@ -48,7 +50,14 @@ for t in iso zip tar.gz; do
   cp "$TMP/out" "$TMP/plan-$t.json"
   jq -c '[.changes[] | [.kind, .key // .path, .value // ""]] | sort' "$TMP/plan-$t.json" >"$TMP/changes-$t"
 done
-expect_eq "$(sha256sum <"$img")" "$before" "disk hash after three dry runs"
+# The same tree as a host directory: ce-offline reads it, unpinned, and says so.
+expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job-zip.json" --artifact "virtio=$TMP/tree" \
+  --dry-run --json
+expect_grep 'package virtio is the host directory .*NOT checked against the job.s digest' \
+  <(jq -r '.notes[]' "$TMP/out") "a directory is read unpinned and the plan says so"
+jq -c '[.changes[] | [.kind, .key // .path, .value // ""]] | sort' "$TMP/out" >"$TMP/changes-dir"
+cmp -s "$TMP/changes-iso" "$TMP/changes-dir" || fail "the directory plans other changes than the ISO"
+expect_eq "$(sha256sum <"$img")" "$before" "disk hash after four dry runs"
 expect_eq "$(jq -r '.steps[] | select(.step == "drivers") | .status' "$TMP/plan-iso.json")" planned \
   "drivers step planned"
 cmp -s "$TMP/changes-iso" "$TMP/changes-zip" || fail "ISO and ZIP plan different changes"
