@@ -92,6 +92,7 @@ torture: deps
 bench: deps all test-progs image
 	scripts/bench-inspect
 	scripts/bench-prepare
+	scripts/bench-drivers
 	scripts/bench-hive-replay
 	scripts/bench-export
 	scripts/bench-agent
