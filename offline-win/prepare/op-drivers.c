@@ -365,6 +365,11 @@ plan_boot (struct drv *d, const struct ow_drv_choice *c)
       d->plan->v[i].note = NULL;
       return ow_err (ENOMEM, "out of memory");
     }
+  /* removeSourceTools (op-srctools.c, after this step) counts its
+   * services as the target's boot storage. */
+  for (size_t i = 0; i < c->nservices; i++)
+    if (ow_prep_boot_storage_provided (d->ctx, c->services[i].name) == -1)
+      return -1;
   d->boot++;
   return 0;
 }
