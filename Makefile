@@ -98,6 +98,7 @@ bench: deps all test-progs image
 	scripts/bench-inspect
 	scripts/bench-diagnose
 	scripts/bench-prepare
+	scripts/bench-drivers
 	scripts/bench-hive-replay
 	scripts/bench-export
 	scripts/bench-agent

@@ -108,19 +108,20 @@ for d, _, files in os.walk(root):
         rows.append("%08x %d %s" % (zlib.crc32(data), len(data), os.path.relpath(p, root)))
 print("\n".join(sorted(rows, key=lambda r: r.split(" ", 2)[2].encode())))
 PY
+}
 
 # ---- driver choices for the prepare operation's tests
 # Helpers for the driver tests.  Source after functions.sh and
 # prepare-functions.sh.
 
 # drv_package DIR: a virtio-win-like package tree with stand-in files:
-# each .sys a minimal amd64 PE (tests/fixtures/mkpe), the INF and catalog
+# each .sys a minimal amd64 PE (tests/progs/mkpe), the INF and catalog
 # placeholder bytes (the INF facts are in tests/data/drivers/*.json).
 drv_package() {
   local d=$1 m
   for m in vioscsi/2k22/amd64/vioscsi viostor/2k22/amd64/viostor NetKVM/2k22/amd64/netkvm; do
     mkdir -p "$d/$(dirname "$m")"
-    "$FIXTOOLS/mkpe" "$d/$m.sys" x64 native || fail "mkpe $m.sys"
+    "$DRV_PROGS/mkpe" amd64 "$d/$m.sys" native || fail "mkpe $m.sys"
     printf '; stand-in for %s.inf (facts in tests/data/drivers)\r\n' "$(basename "$m")" >"$d/$m.inf"
     printf 'stand-in catalog %s\n' "$m" >"$d/$m.cat"
   done

@@ -80,7 +80,7 @@ fixture() {
   local name=$1 dir key
   # Cached per build tree and per content of the generator and its data,
   # so a changed generator never serves a stale image.
-  key=$(cd "$CE_TOP" && find tests/fixtures tests/data -type f -print0 | sort -z |
+  key=$(cd "$CE_TOP" && find tests/fixtures tests/data tests/progs/mkpe.c tests/progs/pe-image.h -type f -print0 | sort -z |
         xargs -0 sha256sum | sha256sum | cut -c1-12)
   dir=$CE_TOP/$CE_BUILD/fixtures/$key
   mkdir -p "$dir"

@@ -16,7 +16,7 @@
 #    and the platform's Parameters (Azure NVMe:
 #    IoTimeoutValue 240) set;
 #  - a boot-storage need met by nothing fails the step, naming what to
-#    supply; a real job is then refused before writing (exit 2, disk hash
+#    supply (not a need for a target variant only: noted); a real job is then refused before writing (exit 2, disk hash
 #    unchanged), unless "missingDrivers": "warn".
 # Changes are applied with hivexregedit --merge and read back with
 # hivexget (not our code).
@@ -79,8 +79,9 @@ printf 'Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Con
 apply_reg "$TMP/stornvme.reg" "$TMP/S0"
 apply_reg "$TMP/stornvme.reg" "$TMP/S7"
 jq -n '{packages: {}, choices: [], needs: [{service: "stornvme", what: "NVMe (Azure NVMe VM sizes)",
-  role: "boot-storage", hardwareIds: ["PCI\\CC_010802"], inbox: "stornvme.inf",
-  parameters: {IoTimeoutValue: 240}, source: "az-nvme"}]}' >"$TMP/nvme.json"
+  role: "bootStorage", hardwareIds: ["PCI\\CC_010802"], inbox: "stornvme",
+  registry: [{key: "Parameters", value: "IoTimeoutValue", type: "REG_DWORD", data: 240}],
+  source: "az-nvme"}]}' >"$TMP/nvme.json"
 cp --sparse=always "$TMP/vol0.img" "$TMP/vol-inf.img"
 printf '; stand-in\r\n' >"$TMP/stornvme.inf"
 put "$TMP/vol-inf.img" Windows/INF/stornvme.inf "$TMP/stornvme.inf" || fail put
@@ -118,10 +119,19 @@ done
 "$H" plan --volume --ops drivers --choices "$TMP/nvme.json" "$TMP/vol-inf.img" "$TMP/job.json" \
   >"$TMP/p3.json" || fail plan
 expect_eq "$(jq -r '.steps[0].status' "$TMP/p3.json")" failed "in-box INF without its service: refused"
+# The same need for a target variant only (platforms.json "variant": NVMe
+# VM sizes): prepared when it can be, never a refusal (docs/drivers.md,
+# "Variants").
+jq '.needs[0].variant = "nvme"' "$TMP/nvme.json" >"$TMP/nvme-variant.json"
+"$H" plan --volume --ops drivers --choices "$TMP/nvme-variant.json" "$TMP/vol-inf.img" "$TMP/job.json" \
+  >"$TMP/p4.json" || fail plan
+expect_eq "$(jq -r '.steps[0].status' "$TMP/p4.json")" nothing-to-do "a missing variant need: not refused"
+expect_grep 'stornvme .*only for the target variant nvme' <(jq -r '.notes[]' "$TMP/p4.json") \
+  "a missing variant need: noted"
 
 # -- refusal on a real job ----------------------------------------------
 jq -n '{packages: {}, choices: [], needs: [{service: "awsnvme", what: "AWS NVMe",
-  role: "boot-storage", hardwareIds: ["PCI\\VEN_1D0F&DEV_8061"], source: "aws-nvme"},
+  role: "bootStorage", hardwareIds: ["PCI\\VEN_1D0F&DEV_8061"], source: "aws-nvme"},
   {service: "ena", what: "AWS ENA", role: "network", hardwareIds: ["PCI\\VEN_1D0F&DEV_EC20"],
    source: "aws-ena"}]}' >"$TMP/aws.json"
 disk=$(fixture_copy win2022-bios-vda)

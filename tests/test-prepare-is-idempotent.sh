@@ -5,7 +5,7 @@
 . "$(dirname "$0")/functions.sh"
 . tests/prepare-functions.sh
 img=$(fixture_copy win10-uefi)
-job "$TMP/job.json" '{"type":"prepare","platform":"gcp","provisioningType":"Mcs","pagefile":"temp-disk",
+job "$TMP/job.json" '{"type":"prepare","platform":"gcp","missingDrivers":"warn","provisioningType":"Mcs","pagefile":"temp-disk",
   "domainUnjoin":true,"workgroup":"LAB","enableRdp":true}'
 expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job.json" --json
 first=$(jq '.changes | length' "$TMP/out")

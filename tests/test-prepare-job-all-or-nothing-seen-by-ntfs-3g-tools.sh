@@ -31,7 +31,7 @@ expect_grep '^reordered cuts 1\.\.[0-9]+ \([0-9]+ runs\): .*mixed 0 after recove
 cp --sparse=always "$work/template.img" "$work/prepared.img"
 expect_exit 0 "$CE_OFFLINE" prepare "$work/prepared.img" --job "$TMP/job.json"
 cat > "$TMP/job2.json" <<'EOF_JOB'
-{"type":"prepare","platform":"aws","provisioningType":"Mcs","pagefile":"temp-disk",
+{"type":"prepare","platform":"aws","missingDrivers":"warn","provisioningType":"Mcs","pagefile":"temp-disk",
  "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc7.corp.example.com"},
                   {"ParameterName":"enable_hdx_ports","ParameterValue":"true"},
                   {"ParameterName":"portnumber","ParameterValue":"8080"}],

@@ -13,7 +13,7 @@ export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 img=$(fixture_copy win2019-uefi-vda)
 x() { xmllint --xpath "string(/operatingsystems/operatingsystem[1]/$2)" "$1"; }
 virt-inspector --format=raw -a "$img" > "$TMP/before.xml"
-job "$TMP/job.json" '{"type":"prepare","platform":"gcp","provisioningType":"Mcs","pagefile":"system",
+job "$TMP/job.json" '{"type":"prepare","platform":"gcp","missingDrivers":"warn","provisioningType":"Mcs","pagefile":"system",
   "xdReconfigure":[{"ParameterName":"controllers","ParameterValue":"ddc7.corp.example.com"}],
   "domainUnjoin":true,"enableRdp":true}'
 expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job.json" --json

@@ -19,6 +19,7 @@
 #   Windows' default; defrag and chkntfs /d are first-boot steps.
 . tests/functions.sh
 . tests/prepare-functions.sh
+. tests/drivers-functions.sh
 requires hivexget
 requires jq
 requires ntfscat
@@ -104,12 +105,12 @@ expect_grep 'boots from vioscsi' <(jq -r '.steps[] | select(.step == "sourceTool
 
 # aws: no NVMe driver in the image.
 sum=$(sha256sum <"$fresh")
-job "$TMP/aws.json" '{"type":"prepare","platform":"aws","removeSourceTools":true}'
+job "$TMP/aws.json" '{"type":"prepare","platform":"aws","removeSourceTools":true,"missingDrivers":"warn"}'
 cp --sparse=always "$fresh" "$TMP/aws.img"
 expect_exit 2 "$CE_OFFLINE" prepare "$TMP/aws.img" --job "$TMP/aws.json" --json
 expect_grep 'boot storage of aws is not proven' "$TMP/err" "the refusal says why"
 expect_eq "$(sha256sum <"$TMP/aws.img")" "$sum" "disk hash after the refusal"
-job "$TMP/awsdef.json" '{"type":"prepare","platform":"aws","dryRun":true}'
+job "$TMP/awsdef.json" '{"type":"prepare","platform":"aws","missingDrivers":"warn","dryRun":true}'
 expect_exit 0 "$CE_OFFLINE" prepare "$fresh" --job "$TMP/awsdef.json" --json
 expect_eq "$(jq -r '.steps[] | select(.step == "sourceTools") | .status' "$TMP/out")" skipped \
   "aws by default: skipped, not refused"
@@ -120,6 +121,15 @@ echo '{"type":"prepare","platform":"aws","removeSourceTools":true}' >"$TMP/aws-h
 expect_eq "$(jq -r '.steps[0].status' "$TMP/h1.json")" failed "harness: aws without the seam"
 "$H" plan --ops sourceTools --boot-storage AWSNVMe "$fresh" "$TMP/aws-h.json" >"$TMP/h2.json" || fail "op-harness failed"
 expect_eq "$(jq -r '.steps[0].status' "$TMP/h2.json")" planned "harness: aws with AWSNVMe provided by the job"
+# The same through the drivers operation: a boot-critical choice whose
+# service is AWSNVMe (hand-built, tests/data/drivers/virtio-choices.json
+# renamed) is reported by op-drivers (ow_prep_boot_storage_provided).
+drv_package "$TMP/pkg"
+drv_choices "$TMP/awsnvme.json" "$TMP/pkg" '.choices[0].services[0].name = "AWSNVMe"'
+"$H" plan --ops drivers,sourceTools --choices "$TMP/awsnvme.json" "$fresh" "$TMP/aws-h.json" \
+  >"$TMP/h3.json" || fail "op-harness failed"
+expect_eq "$(jq -r '.steps[] | select(.step == "sourceTools") | .status' "$TMP/h3.json")" planned \
+  "harness: aws with AWSNVMe injected by the drivers step"
 
 # A platform whose boot storage the data file does not know: refused when asked.
 job "$TMP/vs.json" '{"type":"prepare","platform":"vsphere","removeSourceTools":true,"dryRun":true}'

@@ -134,7 +134,7 @@ cmd_prepare (int argc, char **argv)
   };
   const char *job_file = NULL, *artifacts[MAX_ARTIFACT_ARGS + 1] = { NULL };
   size_t nart = 0, len;
-  struct ow_prepare_options po = { .artifacts = artifacts };
+  struct ow_prepare_options po = { .artifacts = artifacts, .host_dirs = true };
   bool as_json = false;
   struct ow_job *job;
   char *text, *result = NULL;

@@ -104,5 +104,7 @@ struct ow_drv_choice {
 };
 
 void ow_drv_choice_free (struct ow_drv_choice *c);
+/* The fields of C freed, C zeroed (an element of an array of choices). */
+void ow_drv_choice_clear (struct ow_drv_choice *c);
 
 #endif

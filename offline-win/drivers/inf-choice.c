@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The selection's answer (drivers.h): freeing it. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "drivers.h"
 
@@ -13,10 +14,8 @@ free_strv_n (char **v, size_t n)
 }
 
 void
-ow_drv_choice_free (struct ow_drv_choice *c)
+ow_drv_choice_clear (struct ow_drv_choice *c)
 {
-  if (c == NULL)
-    return;
   free (c->package); free (c->inf_path); free (c->inf_name);
   free (c->class_name); free (c->class_guid); free (c->provider); free (c->driver_ver);
   free (c->catalog); free (c->model_section); free (c->install_section);
@@ -39,5 +38,14 @@ ow_drv_choice_free (struct ow_drv_choice *c)
   free_strv_n (c->rejected, c->nrejected);
   free_strv_n (c->unsupported, c->nunsupported);
   free (c->store_name);
+  memset (c, 0, sizeof *c);
+}
+
+void
+ow_drv_choice_free (struct ow_drv_choice *c)
+{
+  if (c == NULL)
+    return;
+  ow_drv_choice_clear (c);
   free (c);
 }

@@ -354,6 +354,8 @@ struct ow_prepare_options {
   bool dry_run;                 /* plan only (also when the job says dryRun) */
   bool temp_disk;               /* the CE's VM size has a temporary resource disk */
   const char *const *artifacts; /* NULL-terminated "NAME=PATH" strings */
+  bool host_dirs;               /* a "drivers" artifact may be a host directory
+                                 * (ce-offline: unpinned, said in the plan) */
   /* Progress: called with a percentage and the step being worked on. */
   void (*progress) (void *opaque, int percent, const char *step);
   void *opaque;

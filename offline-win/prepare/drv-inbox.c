@@ -14,7 +14,7 @@
 #include "prepare.h"
 
 #define STEP            "drivers"
-#define ROLE_BOOT       "boot-storage"
+#define ROLE_BOOT       OW_DRV_ROLE_BOOT
 /* The SCSIAdapter class (CriticalDeviceDatabase entries of in-box
  * storage drivers on Windows 7: the class virt-v2v writes). */
 #define SCSI_CLASS_GUID "{4D36E97B-E325-11CE-BFC1-08002BE10318}"
@@ -51,32 +51,51 @@ choice_meets (const struct ow_drv_choice *c, const struct ow_drv_need *n)
 /* The image ships INF (Windows\INF\<inf> or a driver store folder
  * <inf>_*): 1, 0, -1. */
 static int
-inbox_present (struct nd *d, const char *inf, char ***store)
+inbox_present (struct nd *d, const char *driver, char ***store)
 {
-  char *path = NULL;
-  size_t n = strlen (inf);
-  int r;
+  size_t dn = strlen (driver), n;
+  /* platforms.json names the driver ("stornvme"); Windows ships it as
+   * "stornvme.inf" (a name already ending in .inf is taken as it is). */
+  bool ext = dn > 4 && strcasecmp (driver + dn - 4, ".inf") == 0;
+  char *inf = NULL, *path = NULL;
+  int r = -1;
 
-  if (asprintf (&path, "%s/INF/%s", d->ctx->systemroot, inf) == -1)
+  if (asprintf (&inf, "%s%s", driver, ext ? "" : ".inf") == -1)
     return ow_err (ENOMEM, "out of memory");
+  n = strlen (inf);
+  if (asprintf (&path, "%s/INF/%s", d->ctx->systemroot, inf) == -1) {
+    path = NULL;
+    ow_err (ENOMEM, "out of memory");
+    goto out;
+  }
   r = ow_path_exists (d->ctx->vol, path);
   free (path);
+  path = NULL;
   if (r != 0)
-    return r;
+    goto out;
+  r = -1;
   if (*store == NULL) {
-    if (asprintf (&path, "%s/System32/DriverStore/FileRepository", d->ctx->systemroot) == -1)
-      return ow_err (ENOMEM, "out of memory");
+    if (asprintf (&path, "%s/System32/DriverStore/FileRepository", d->ctx->systemroot) == -1) {
+      path = NULL;
+      ow_err (ENOMEM, "out of memory");
+      goto out;
+    }
     *store = ow_dir_list (d->ctx->vol, path);
-    free (path);
     if (*store == NULL && errno != ENOENT)
-      return -1;
-    if (*store == NULL && (*store = calloc (1, sizeof **store)) == NULL)
-      return ow_err (ENOMEM, "out of memory");
+      goto out;
+    if (*store == NULL && (*store = calloc (1, sizeof **store)) == NULL) {
+      ow_err (ENOMEM, "out of memory");
+      goto out;
+    }
   }
-  for (size_t i = 0; (*store)[i]; i++)
+  r = 0;
+  for (size_t i = 0; (*store)[i] && r == 0; i++)
     if (strncasecmp ((*store)[i], inf, n) == 0 && (*store)[i][n] == '_')
-      return 1;
-  return 0;
+      r = 1;
+ out:
+  free (path);
+  free (inf);
+  return r;
 }
 
 static int
@@ -95,17 +114,17 @@ service_exists (struct nd *d, const char *svc)
 static int
 set_params (struct nd *d, const struct ow_drv_need *n)
 {
-  char *key = NULL;
   int r = 0;
 
-  if (n->nparams == 0)
-    return 0;
-  if (asprintf (&key, "%s\\Services\\%s\\Parameters", d->ctx->control_set, n->service) == -1)
-    return ow_err (ENOMEM, "out of memory");
-  for (size_t i = 0; i < n->nparams && r == 0; i++)
+  for (size_t i = 0; i < n->nparams && r == 0; i++) {
+    char *key = NULL;
+    if (asprintf (&key, "%s\\Services\\%s\\%s", d->ctx->control_set, n->service,
+                  n->param_keys[i]) == -1)
+      return ow_err (ENOMEM, "out of memory");
     r = ow_plan_reg_set_dword (d->plan, STEP, d->ctx->system, "SYSTEM", key, n->param_names[i],
                                n->param_values[i]);
-  free (key);
+    free (key);
+  }
   return r;
 }
 
@@ -191,10 +210,15 @@ ow_drv_plan_needs (struct ow_prep_ctx *ctx, struct ow_plan *plan,
     if (r == 0 && met)
       r = set_params (d, nd);
     if (r == 0 && !met) {
-      ow_plan_note (d->plan, "drivers: the platform needs %s (%s%s%s): neither in the image "
-                    "nor in the job's \"drivers\"", nd->service, nd->what ? nd->what : "",
-                    nd->nhwids ? ", hardware ID " : "", nd->nhwids ? nd->hwids[0] : "");
-      if (boot)
+      ow_plan_note (d->plan, "drivers: the platform needs %s (%s%s%s%s%s): neither in the "
+                    "image nor in the job's \"drivers\"", nd->service, nd->what ? nd->what : "",
+                    nd->nhwids ? ", hardware ID " : "", nd->nhwids ? nd->hwids[0] : "",
+                    nd->variant ? ", only for the target variant " : "",
+                    nd->variant ? nd->variant : "");
+      /* A variant need (NVMe sizes, gVNIC, LSI SAS) is prepared when it
+       * can be, never a refusal: the job does not say which variant the
+       * target is (docs/drivers.md, "Variants"). */
+      if (boot && nd->variant == NULL)
         fprintf (mf, "%s%s (%s%s%s)", nmissing++ ? "; " : "", nd->service,
                  nd->what ? nd->what : "boot storage", nd->nhwids ? ", " : "",
                  nd->nhwids ? nd->hwids[0] : "");

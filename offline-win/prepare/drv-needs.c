@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the target platform needs, read from the "drivers" array of its
- * entry in offline-win/data/platforms.json: one small reader, tolerant of
- * fields the data file does not carry yet (an absent "role",
- * "hardwareIds", "inbox" or "parameters" is empty).  Every field is
- * checked for its type: the file is ours, but a typo must not pass. */
+ * entry in offline-win/data/platforms.json, in the shape op-platform.c
+ * checks and docs/platforms.md describes: "role" (bootStorage, network,
+ * other), "hardwareIds", "inbox" (the in-box driver's name: "stornvme",
+ * its INF "stornvme.inf"), "variant" and "registry" (DWORDs below the
+ * service key).  An absent field is empty.  Every field read is checked
+ * for its type: the file is ours, but a typo must not pass. */
 #include <stdlib.h>
 
 #include "prepare.h"
@@ -25,8 +27,12 @@ ow_drv_needs_free (struct ow_drv_need *v, size_t n)
       free (v[i].hwids[k]);
     free (v[i].hwids);
     free (v[i].inbox);
-    for (size_t k = 0; k < v[i].nparams; k++)
+    free (v[i].variant);
+    for (size_t k = 0; k < v[i].nparams; k++) {
+      free (v[i].param_keys[k]);
       free (v[i].param_names[k]);
+    }
+    free (v[i].param_keys);
     free (v[i].param_names);
     free (v[i].param_values);
   }
@@ -48,17 +54,56 @@ opt_string (json_t *d, const char *field, char **out, const char *platform, size
   return *out ? 0 : ow_err (ENOMEM, "out of memory");
 }
 
+/* "registry": [{"key": "Parameters", "value": "IoTimeoutValue",
+ * "type": "REG_DWORD", "data": 240, ...}] (op-platform.c checks the
+ * rest); only DWORDs below the service key are written by this step. */
+static int
+read_registry (json_t *reg, struct ow_drv_need *n, const char *platform, size_t i)
+{
+  json_t *v;
+  size_t j;
+
+  if (reg && (!json_is_array (reg) || json_array_size (reg) > MAX_NEED_PARAMS))
+    return ow_err_invalid ("platforms.json: platform %s driver %zu: \"registry\" must be "
+                           "an array of at most %d values", platform, i, MAX_NEED_PARAMS);
+  n->param_keys = calloc (json_array_size (reg) + 1, sizeof *n->param_keys);
+  n->param_names = calloc (json_array_size (reg) + 1, sizeof *n->param_names);
+  n->param_values = calloc (json_array_size (reg) + 1, sizeof *n->param_values);
+  if (n->param_keys == NULL || n->param_names == NULL || n->param_values == NULL)
+    return ow_err (ENOMEM, "out of memory");
+  json_array_foreach (reg, j, v) {
+    const char *key = json_string_value (json_object_get (v, "key"));
+    const char *name = json_string_value (json_object_get (v, "value"));
+    const char *type = json_string_value (json_object_get (v, "type"));
+    json_t *data = json_object_get (v, "data");
+
+    if (key == NULL || *key == '\0' || *key == '\\' || name == NULL || *name == '\0'
+        || type == NULL || strcmp (type, "REG_DWORD") != 0 || !json_is_integer (data)
+        || json_integer_value (data) < 0 || json_integer_value (data) > 0xffffffffLL)
+      return ow_err_invalid ("platforms.json: platform %s driver %zu: registry %zu must be a "
+                             "REG_DWORD below the service key", platform, i, j);
+    if ((n->param_keys[n->nparams] = strdup (key)) == NULL
+        || (n->param_names[n->nparams] = strdup (name)) == NULL) {
+      free (n->param_keys[n->nparams]);
+      n->param_keys[n->nparams] = NULL;
+      return ow_err (ENOMEM, "out of memory");
+    }
+    n->param_values[n->nparams++] = (uint32_t) json_integer_value (data);
+  }
+  return 0;
+}
+
 static int
 read_need (json_t *d, struct ow_drv_need *n, const char *platform, size_t i)
 {
-  json_t *ids = json_object_get (d, "hardwareIds"), *params = json_object_get (d, "parameters"), *v;
-  const char *k;
+  json_t *ids = json_object_get (d, "hardwareIds"), *v;
   size_t j;
 
   if (opt_string (d, "service", &n->service, platform, i) == -1
       || opt_string (d, "what", &n->what, platform, i) == -1
       || opt_string (d, "role", &n->role, platform, i) == -1
-      || opt_string (d, "inbox", &n->inbox, platform, i) == -1)
+      || opt_string (d, "inbox", &n->inbox, platform, i) == -1
+      || opt_string (d, "variant", &n->variant, platform, i) == -1)
     return -1;
   if (n->service == NULL)
     return ow_err_invalid ("platforms.json: platform %s driver %zu needs \"service\"", platform, i);
@@ -76,23 +121,7 @@ read_need (json_t *d, struct ow_drv_need *n, const char *platform, size_t i)
       return ow_err (ENOMEM, "out of memory");
     n->nhwids++;
   }
-  if (params && (!json_is_object (params) || json_object_size (params) > MAX_NEED_PARAMS))
-    return ow_err_invalid ("platforms.json: platform %s driver %zu: \"parameters\" must be "
-                           "an object of at most %d DWORDs", platform, i, MAX_NEED_PARAMS);
-  n->param_names = calloc (json_object_size (params) + 1, sizeof *n->param_names);
-  n->param_values = calloc (json_object_size (params) + 1, sizeof *n->param_values);
-  if (n->param_names == NULL || n->param_values == NULL)
-    return ow_err (ENOMEM, "out of memory");
-  json_object_foreach (params, k, v) {
-    if (!json_is_integer (v) || json_integer_value (v) < 0
-        || json_integer_value (v) > 0xffffffffLL || *k == '\0')
-      return ow_err_invalid ("platforms.json: platform %s driver %zu: parameter \"%s\" must "
-                             "be a DWORD", platform, i, k);
-    if ((n->param_names[n->nparams] = strdup (k)) == NULL)
-      return ow_err (ENOMEM, "out of memory");
-    n->param_values[n->nparams++] = (uint32_t) json_integer_value (v);
-  }
-  return 0;
+  return read_registry (json_object_get (d, "registry"), n, platform, i);
 }
 
 int

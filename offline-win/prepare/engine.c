@@ -33,6 +33,7 @@ struct engine {
   json_t *inspect, *facts, *hives_json, *problems;
   struct ow_win_ctx win;
   struct ow_prep_ctx ctx;
+  struct ow_drv_wired drv;          /* the job's driver packages and choices */
   struct ow_plan plan;
   bool dry_run;
   const struct ow_prepare_options *opts;
@@ -368,6 +369,7 @@ engine_free (struct engine *e)
   for (size_t i = 0; i < e->ctx.nboot_storage; i++)
     free (e->ctx.boot_storage[i]);
   free (e->ctx.boot_storage);
+  ow_drv_wired_free (&e->drv);
   free (e->win.systemroot);
   if (e->vol)
     ow_volume_close (e->vol);
@@ -406,6 +408,7 @@ ow_prepare_disk_setup (struct ow_disk *disk, const struct ow_job *job,
   e.ctx.job = ow_job_json (job);
   e.ctx.temp_disk = opts && opts->temp_disk;
   e.ctx.artifact_paths = opts ? opts->artifacts : NULL;
+  e.ctx.host_dirs = opts && opts->host_dirs;
 
   progress (&e, 0, "inspect");
   if (!e.dry_run && ow_disk_readonly (disk)) {
@@ -436,6 +439,10 @@ ow_prepare_disk_setup (struct ow_disk *disk, const struct ow_job *job,
   if (e.pt == NULL || open_target (&e) == -1)
     goto out;
   if (setup && setup (&e.ctx, opaque) == -1)
+    goto out;
+  /* The job's driver packages: read and chosen from before any
+   * operation plans (op-drivers writes the choices). */
+  if (ow_drv_select (&e.ctx, &e.plan, &e.drv) == -1)
     goto out;
   if (run_operations (&e) == -1 || check_blocking (&e) == -1)
     goto out;

@@ -365,6 +365,11 @@ plan_boot (struct drv *d, const struct ow_drv_choice *c)
       d->plan->v[i].note = NULL;
       return ow_err (ENOMEM, "out of memory");
     }
+  /* removeSourceTools (op-srctools.c, after this step) counts its
+   * services as the target's boot storage. */
+  for (size_t i = 0; i < c->nservices; i++)
+    if (ow_prep_boot_storage_provided (d->ctx, c->services[i].name) == -1)
+      return -1;
   d->boot++;
   return 0;
 }
@@ -610,6 +615,14 @@ ow_op_drivers (struct ow_prep_ctx *ctx, struct ow_plan *plan)
   size_t nneeds = 0;
   int r;
 
+  /* The selection (drv-select.c) already failed the step: its reason stands. */
+  {
+    size_t i;
+    json_t *st;
+    json_array_foreach (plan->steps, i, st)
+      if (strcmp (json_string_value (json_object_get (st, "step")), STEP) == 0)
+        return 0;
+  }
   if (json_array_size (json_object_get (ctx->job, "drivers")) > 0 && ctx->drv_src == NULL) {
     ow_plan_step (plan, STEP, OW_STEP_FAILED, "the job names driver packages in \"drivers\" "
                   "but none was read");

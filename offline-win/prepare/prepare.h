@@ -165,6 +165,9 @@ struct ow_prep_ctx {
    * (the tests set their own). */
   const struct ow_drv_need *drv_needs;
   size_t ndrv_needs;
+  /* A "drivers" artifact may be a host directory (ce-offline only: it
+   * cannot be pinned by a digest; the plan says so). */
+  bool host_dirs;
 };
 
 /* The seam for the drivers operation: SERVICE (e.g. "vioscsi") is a boot
@@ -191,19 +194,25 @@ int ow_op_platform (struct ow_prep_ctx *ctx, struct ow_plan *plan);     /* RDP +
 struct ow_drv_need {
   char *service;          /* "stornvme", "vioscsi" */
   char *what;             /* operator words */
-  char *role;             /* "boot-storage", "network", ...; NULL = unknown */
+  char *role;             /* "bootStorage", "network", "other"; NULL = unknown */
   char **hwids;           /* hardware IDs the platform presents, may be empty */
   size_t nhwids;
-  char *inbox;            /* INF Windows ships the driver in ("stornvme.inf"), or NULL */
-  /* Services\<service>\Parameters DWORDs the platform needs
-   * ("parameters": {"IoTimeoutValue": 240}). */
+  char *inbox;            /* the in-box driver ("stornvme": Windows\INF\stornvme.inf), or NULL */
+  /* The target variant the need applies to only ("nvme", "gvnic",
+   * "lsisas"), or NULL: a variant need is met when it can be (in the image
+   * or the job's packages) and never refuses the job (docs/drivers.md,
+   * "Variants"). */
+  char *variant;
+  /* DWORDs below the service key the platform needs ("registry":
+   * [{"key": "Parameters", "value": "IoTimeoutValue", "data": 240}]). */
+  char **param_keys;
   char **param_names;
   uint32_t *param_values;
   size_t nparams;
 };
 void ow_drv_needs_free (struct ow_drv_need *v, size_t n);
 /* The needs of PLATFORM from the embedded platforms.json (fields
- * "role", "hardwareIds", "inbox", "parameters" of each "drivers" entry;
+ * "role", "hardwareIds", "inbox", "variant", "registry" of each "drivers" entry;
  * absent ones are empty).  0 / -1. */
 int ow_drv_platform_needs (const char *platform, struct ow_drv_need **v, size_t *n);
 /* The same from a platforms.json document already loaded. */
@@ -245,6 +254,23 @@ struct ow_drv_pkgset {
   size_t n;
 };
 void ow_drv_source_init (struct ow_drv_source *src, struct ow_drv_pkgset *set);
+/* drv-select.c: the job's "drivers" artifacts opened (digests checked),
+ * their INFs parsed, one choice per need of the job's platform, every
+ * .sys checked against the image's arch; CTX's drv_* fields then point
+ * into W (which must outlive them; free with ow_drv_wired_free).  A job
+ * without "drivers", or CTX with choices already set (tests), is left
+ * alone.  Input that cannot be used fails the "drivers" step (0). */
+#define OW_DRV_ROLE_BOOT "bootStorage"
+struct ow_drv_wired {
+  struct ow_drv_pkgset set;
+  struct ow_drv_source src;
+  struct ow_drv_choice *choices;
+  size_t nchoices;
+  struct ow_drv_need *needs;
+  size_t nneeds;
+};
+int ow_drv_select (struct ow_prep_ctx *ctx, struct ow_plan *plan, struct ow_drv_wired *w);
+void ow_drv_wired_free (struct ow_drv_wired *w);
 /* The operation: the job's platform needs, CTX's choices. */
 int ow_op_drivers (struct ow_prep_ctx *ctx, struct ow_plan *plan);
 /* Test-only entry: ow_prepare_disk with SETUP called on the context
