@@ -22,12 +22,12 @@ expect_grep 'bcdedit /set {default} ems no; bcdedit /set {bootmgr} bootems no' <
 [[ $got == *emsport* || $got == *displaybootmenu* ]] && fail "azure off: serial group planned: $got"
 echo "ok: azure with serialConsole false"
 
-expect_eq "$(plan '{"type":"prepare","platform":"aws"}')" "" "aws: no BCD change by default"
+expect_eq "$(plan '{"type":"prepare","platform":"aws","missingDrivers":"warn"}')" "" "aws: no BCD change by default"
 expect_eq "$(jq -r '.steps[] | select(.step == "bcd") | .status' "$TMP/plan.json")" nothing-to-do "aws: step"
-expect_eq "$(plan '{"type":"prepare","platform":"aws","serialConsole":true}')" \
+expect_eq "$(plan '{"type":"prepare","platform":"aws","missingDrivers":"warn","serialConsole":true}')" \
   "bcdedit /set {bootmgr} displaybootmenu yes; bcdedit /set {bootmgr} timeout 15; bcdedit /set {bootmgr} bootems yes; bcdedit /set {default} ems yes; bcdedit /set {emssettings} emsport 1; bcdedit /set {emssettings} emsbaudrate 115200" \
   "aws + serialConsole: the SAC settings"
-expect_eq "$(plan '{"type":"prepare","platform":"gcp"}')" \
+expect_eq "$(plan '{"type":"prepare","platform":"gcp","missingDrivers":"warn"}')" \
   "bcdedit /set {default} bootstatuspolicy IgnoreAllFailures; bcdedit /set {bootmgr} bootems yes; bcdedit /set {default} ems yes; bcdedit /set {emssettings} emsport 2; bcdedit /set {emssettings} emsbaudrate 115200" \
   "gcp: COM2 and ignore failures"
 expect_eq "$(plan '{"type":"prepare","serialConsole":true}')" \
