@@ -41,32 +41,3 @@ evtx_oracle() {
   [ -s "$2" ] || fail "evtxexport read no record from $1"
 }
 
-# content_sha FILE: SHA-256 over FILE's size and each data extent (offset,
-# bytes), found with SEEK_DATA/SEEK_HOLE: it changes whenever a byte of the
-# file changes, but reads only the MiB a sparse fixture holds, where
-# sha256sum would read GiB of holes (minutes on a loaded machine).
-content_sha() {
-  python3 - "$1" <<'PY'
-import hashlib, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-size = os.fstat(fd).st_size
-h = hashlib.sha256(str(size).encode())
-off = 0
-while off < size:
-    try:
-        data = os.lseek(fd, off, os.SEEK_DATA)
-    except OSError:
-        break
-    hole = os.lseek(fd, data, os.SEEK_HOLE)
-    h.update(b"@%d:" % data)
-    pos = data
-    while pos < hole:
-        chunk = os.pread(fd, min(1 << 20, hole - pos), pos)
-        if not chunk:
-            break
-        h.update(chunk)
-        pos += len(chunk)
-    off = hole
-print(h.hexdigest())
-PY
-}

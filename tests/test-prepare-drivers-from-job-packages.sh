@@ -34,32 +34,6 @@ cp "$INF/vioscsi/w10/amd64/vioscsi.inf" "$INF/viostor/w10/amd64/viostor.inf" \
 DRV_LAYOUT="2k22/amd64" drv_tree "$TMP/tree" "$TMP/infs"
 for t in iso zip tar.gz; do drv_pack "$TMP/tree" "$TMP/virtio.$t"; done
 
-# disk_sum IMG: SHA-256 over every allocated extent of the sparse image
-# (offset and bytes) and its size: the whole-disk hash, without reading
-# gigabytes of holes each time.  A write anywhere allocates or changes an
-# extent.
-disk_sum() {
-  python3 - "$1" <<'PY'
-import hashlib, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-end = os.fstat(fd).st_size
-h = hashlib.sha256(str(end).encode())
-off = 0
-while off < end:
-    try:
-        off = os.lseek(fd, off, os.SEEK_DATA)
-    except OSError:
-        break
-    hole = os.lseek(fd, off, os.SEEK_HOLE)
-    h.update(b"@%d:" % off)
-    while off < hole:
-        b = os.pread(fd, min(1 << 20, hole - off), off)
-        h.update(b)
-        off += len(b)
-print(h.hexdigest())
-PY
-}
-
 # job OUT PACKAGE-FILE [DIGEST]
 drv_job() {
   local sum=${3:-$(sha256sum <"$2" | cut -d' ' -f1)}
@@ -68,7 +42,7 @@ drv_job() {
 }
 
 img=$(fixture_copy win2022-bios-vda)
-before=$(disk_sum "$img")
+before=$(content_sha "$img")
 for t in iso zip tar.gz; do
   drv_job "$TMP/job-$t.json" "$TMP/virtio.$t"
   expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job-$t.json" --artifact "virtio=$TMP/virtio.$t" \
@@ -83,7 +57,7 @@ expect_grep 'package virtio is the host directory .*NOT checked against the job.
   <(jq -r '.notes[]' "$TMP/out") "a directory is read unpinned and the plan says so"
 jq -c '[.changes[] | [.kind, .key // .path, .value // ""]] | sort' "$TMP/out" >"$TMP/changes-dir"
 cmp -s "$TMP/changes-iso" "$TMP/changes-dir" || fail "the directory plans other changes than the ISO"
-expect_eq "$(disk_sum "$img")" "$before" "disk hash after four dry runs"
+expect_eq "$(content_sha "$img")" "$before" "disk hash after four dry runs"
 expect_eq "$(jq -r '.steps[] | select(.step == "drivers") | .status' "$TMP/plan-iso.json")" planned \
   "drivers step planned"
 cmp -s "$TMP/changes-iso" "$TMP/changes-zip" || fail "ISO and ZIP plan different changes"
@@ -108,19 +82,19 @@ echo "ok: vioscsi.sys written (ntfscat)"
 expect_eq "$(hivexget "$TMP/SYSTEM" 'ControlSet001\Services\vioscsi' Start)" 0 "vioscsi starts at boot"
 expect_eq "$(hivexget "$TMP/SYSTEM" 'DriverDatabase\DeviceIds\PCI\VEN_1AF4&DEV_1004&SUBSYS_00081AF4&REV_00' \
   | grep -ci vioscsi)" 1 "DriverDatabase binds the controller's ID to vioscsi.inf"
-after=$(disk_sum "$img")
+after=$(content_sha "$img")
 expect_exit 0 "$CE_OFFLINE" prepare "$img" --job "$TMP/job-zip.json" --artifact "virtio=$TMP/virtio.zip" --json
 expect_eq "$(jq '.changes | length' "$TMP/out")" 0 "a second run plans nothing"
-expect_eq "$(disk_sum "$img")" "$after" "the second run wrote nothing"
+expect_eq "$(content_sha "$img")" "$after" "the second run wrote nothing"
 
 # ---- bad inputs: exit 2, the reason, nothing written ---------------------
 img=$fresh
 refused() {   # WHAT PATTERN JOB PACKAGE
-  local h; h=$(disk_sum "$img")
+  local h; h=$(content_sha "$img")
   expect_exit 2 "$CE_OFFLINE" prepare "$img" --job "$3" --artifact "virtio=$4" --json
   cat "$TMP/out" "$TMP/err" >"$TMP/both"
   expect_grep "$2" "$TMP/both" "$1: the reason"
-  expect_eq "$(disk_sum "$img")" "$h" "$1: disk hash unchanged"
+  expect_eq "$(content_sha "$img")" "$h" "$1: disk hash unchanged"
 }
 drv_job "$TMP/bad-digest.json" "$TMP/virtio.zip" "$(printf '0%.0s' $(seq 64))"
 refused "digest mismatch" "SHA-256 is sha256:.* but the job expects" "$TMP/bad-digest.json" "$TMP/virtio.zip"
